@@ -1,0 +1,248 @@
+//! The config file's schema (SPEC.md §2). Every table denies unknown keys: a typo must
+//! be an error, not a silently ignored setting.
+
+use super::values::{ByteSize, Duration};
+use serde::Deserialize;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DaemonConfig {
+    #[serde(default = "default_state_dir")]
+    pub state_dir: PathBuf,
+    #[serde(default)]
+    pub admin_listen: Option<String>,
+    #[serde(default)]
+    pub log_format: LogFormat,
+    #[serde(default = "default_log_level")]
+    pub log_level: String,
+    #[serde(default = "default_shutdown_timeout")]
+    pub shutdown_timeout: Duration,
+}
+
+impl Default for DaemonConfig {
+    fn default() -> Self {
+        DaemonConfig {
+            state_dir: default_state_dir(),
+            admin_listen: None,
+            log_format: LogFormat::default(),
+            log_level: default_log_level(),
+            shutdown_timeout: default_shutdown_timeout(),
+        }
+    }
+}
+
+fn default_state_dir() -> PathBuf {
+    PathBuf::from("/var/lib/vinstream")
+}
+fn default_log_level() -> String {
+    "info".into()
+}
+fn default_shutdown_timeout() -> Duration {
+    Duration(std::time::Duration::from_secs(10))
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DedupConfig {
+    #[serde(default = "default_ttl")]
+    pub ttl: Duration,
+    #[serde(default = "default_capacity")]
+    pub capacity: usize,
+}
+
+impl Default for DedupConfig {
+    fn default() -> Self {
+        DedupConfig {
+            ttl: default_ttl(),
+            capacity: default_capacity(),
+        }
+    }
+}
+
+fn default_ttl() -> Duration {
+    Duration(std::time::Duration::from_secs(24 * 3600))
+}
+fn default_capacity() -> usize {
+    1_000_000
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    Live,
+    Sandbox,
+}
+
+impl Environment {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Environment::Live => "live",
+            Environment::Sandbox => "sandbox",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum MqttProtocol {
+    #[default]
+    V5,
+    V3,
+}
+
+/// `type = "high_mobility_v2"`: High Mobility's MQTT V2 (Enterprise) broker.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HighMobilityV2Config {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default = "default_hm_v2_host")]
+    pub host: String,
+    #[serde(default = "default_tls_port")]
+    pub port: u16,
+    pub environment: Environment,
+    pub application_id: String,
+    pub ca_file: PathBuf,
+    pub cert_file: PathBuf,
+    pub key_file: PathBuf,
+    #[serde(default)]
+    pub server_name: Option<String>,
+    #[serde(default)]
+    pub client_id: Option<String>,
+    #[serde(default)]
+    pub share_group: Option<String>,
+    #[serde(default)]
+    pub topic: Option<String>,
+    #[serde(default)]
+    pub protocol: MqttProtocol,
+    #[serde(default)]
+    pub session: SessionTuning,
+}
+
+impl HighMobilityV2Config {
+    /// The subscription filter: a shared subscription by default, so replicas can split
+    /// the stream, or the plain topic when `share_group = ""`.
+    pub fn topic_filter(&self) -> String {
+        if let Some(t) = &self.topic {
+            return t.clone();
+        }
+        let plain = format!(
+            "{}/level13/{}",
+            self.environment.as_str(),
+            self.application_id
+        );
+        match self.share_group.as_deref() {
+            Some("") => plain,
+            Some(group) => format!("$share/{group}/{plain}"),
+            None => format!("$share/{}/{plain}", self.application_id),
+        }
+    }
+}
+
+fn default_hm_v2_host() -> String {
+    "mqtt-v2.high-mobility.com".into()
+}
+fn default_tls_port() -> u16 {
+    8883
+}
+
+/// MQTT session knobs shared by every provider; the defaults suit the providers'
+/// brokers, so most users never write this table.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SessionTuning {
+    /// How often we ping; also how fast a half-open connection is noticed.
+    #[serde(default = "default_keep_alive")]
+    pub keep_alive: Duration,
+    /// How long the broker keeps our session (and queues for us) while we are away.
+    #[serde(default = "default_session_expiry")]
+    pub session_expiry: Duration,
+    /// Deliveries in flight (received, not yet acked); bounds memory and the ack queue.
+    #[serde(default = "default_receive_maximum")]
+    pub receive_maximum: u16,
+    /// Largest message accepted; High Mobility V2 messages carry many values.
+    #[serde(default = "default_max_packet_size")]
+    pub max_packet_size: ByteSize,
+    #[serde(default = "default_connect_timeout")]
+    pub connect_timeout: Duration,
+}
+
+impl Default for SessionTuning {
+    fn default() -> Self {
+        SessionTuning {
+            keep_alive: default_keep_alive(),
+            session_expiry: default_session_expiry(),
+            receive_maximum: default_receive_maximum(),
+            max_packet_size: default_max_packet_size(),
+            connect_timeout: default_connect_timeout(),
+        }
+    }
+}
+
+fn default_keep_alive() -> Duration {
+    Duration(std::time::Duration::from_secs(30))
+}
+fn default_session_expiry() -> Duration {
+    Duration(std::time::Duration::from_secs(7 * 24 * 3600))
+}
+fn default_receive_maximum() -> u16 {
+    256
+}
+fn default_max_packet_size() -> ByteSize {
+    ByteSize(4 << 20)
+}
+fn default_connect_timeout() -> Duration {
+    Duration(std::time::Duration::from_secs(10))
+}
+
+/// `type = "stdout"`: JSON Lines on standard output.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StdoutSinkConfig {
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProviderConfig {
+    HighMobilityV2(HighMobilityV2Config),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SinkConfig {
+    Stdout(StdoutSinkConfig),
+}
+
+impl SinkConfig {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SinkConfig::Stdout(_) => "stdout",
+        }
+    }
+}
+
+impl ProviderConfig {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ProviderConfig::HighMobilityV2(_) => "high_mobility_v2",
+        }
+    }
+}
+
+/// The whole, validated configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub daemon: DaemonConfig,
+    pub dedup: DedupConfig,
+    pub providers: Vec<(String, ProviderConfig)>,
+    pub sinks: Vec<(String, SinkConfig)>,
+}

@@ -1,0 +1,110 @@
+use super::*;
+
+const PEM_FREE: &str = r#"
+[providers.hm]
+type = "high_mobility_v2"
+environment = "sandbox"
+application_id = "app-1"
+ca_file = "CA"
+cert_file = "CERT"
+key_file = "KEY"
+
+[sinks.console]
+type = "stdout"
+"#;
+
+fn no_env(_: &str) -> Option<String> {
+    None
+}
+
+fn keys(problems: &[Problem]) -> Vec<&str> {
+    problems.iter().map(|p| p.key.as_str()).collect()
+}
+
+#[test]
+fn minimal_config_gets_defaults_and_reports_missing_files_by_key() {
+    let problems = parse(PEM_FREE, &no_env).unwrap_err();
+    assert_eq!(
+        keys(&problems),
+        ["providers.hm.ca_file", "providers.hm.cert_file", "providers.hm.key_file"]
+    );
+    assert!(problems[0].message.contains("no such file"));
+}
+
+fn hm(extra: &str) -> HighMobilityV2Config {
+    let text = format!(
+        "type = \"high_mobility_v2\"\nenvironment = \"live\"\napplication_id = \"app\"\n\
+         ca_file = \"a\"\ncert_file = \"b\"\nkey_file = \"c\"\n{extra}"
+    );
+    typed(text.parse().unwrap(), "providers.hm").unwrap()
+}
+
+#[test]
+fn topic_defaults_to_a_shared_subscription() {
+    assert_eq!(hm("").topic_filter(), "$share/app/live/level13/app");
+    assert_eq!(
+        hm("share_group = \"g\"").topic_filter(),
+        "$share/g/live/level13/app"
+    );
+    assert_eq!(hm("share_group = \"\"").topic_filter(), "live/level13/app");
+    assert_eq!(hm("topic = \"x/#\"").topic_filter(), "x/#");
+    let d = hm("");
+    assert_eq!(d.host, "mqtt-v2.high-mobility.com");
+    assert_eq!(d.port, 8883);
+    assert_eq!(d.protocol, MqttProtocol::V5);
+    assert_eq!(d.session.keep_alive.0, std::time::Duration::from_secs(30));
+}
+
+#[test]
+fn every_bad_key_of_a_table_is_reported() {
+    let t: toml::Table = "type = \"high_mobility_v2\"\nenvironment = \"prod\"\napplication_id = \"a\"\n\
+                          ca_file = \"a\"\ncert_file = \"b\"\nkey_file = \"c\"\ntpoic = \"x\"\n\
+                          [session]\nkeep_alive = \"soon\""
+        .parse()
+        .unwrap();
+    let problems = typed::<HighMobilityV2Config>(t, "providers.hm").unwrap_err();
+    let mut k = keys(&problems);
+    k.sort();
+    assert_eq!(
+        k,
+        [
+            "providers.hm.environment",
+            "providers.hm.session.keep_alive",
+            "providers.hm.tpoic",
+        ],
+        "{problems:?}"
+    );
+    let text = |key: &str| &problems.iter().find(|p| p.key == key).unwrap().message;
+    assert!(text("providers.hm.environment").contains("expected `live` or `sandbox`"));
+    assert!(text("providers.hm.tpoic").contains("unknown field `tpoic`"));
+}
+
+#[test]
+fn env_variables_are_interpolated_and_unset_ones_named() {
+    let env = |k: &str| (k == "APP").then(|| "from-env".to_string());
+    let text = "[daemon]\nstate_dir = \"/tmp/${APP}\"\nlog_level = \"${LEVEL}\"\n";
+    let problems = parse(text, &env).unwrap_err();
+    assert_eq!(problems[0].key, "daemon.log_level");
+    assert!(problems[0].message.contains("LEVEL is not set"));
+}
+
+#[test]
+fn unknown_sections_types_and_empty_configs_are_errors() {
+    let problems = parse("[provider.x]\ntype = \"stdout\"\n", &no_env).unwrap_err();
+    assert_eq!(keys(&problems), ["provider", "providers", "sinks"]);
+    let problems = parse(
+        "[providers.x]\ntype = \"kafka\"\n[sinks.y]\n[sinks.z]\ntype = \"stdout\"\n",
+        &no_env,
+    )
+    .unwrap_err();
+    assert_eq!(keys(&problems), ["providers.x.type", "sinks.y.type"]);
+}
+
+#[test]
+fn durations_sizes_and_levels_are_checked() {
+    let text = "[daemon]\nlog_level = \"loud\"\nshutdown_timeout = \"2s\"\n[dedup]\ncapacity = 0\nttl = \"1h\"\n";
+    let problems = parse(text, &no_env).unwrap_err();
+    let k = keys(&problems);
+    assert!(k.contains(&"daemon.log_level"), "{k:?}");
+    assert!(k.contains(&"dedup.capacity"), "{k:?}");
+}

@@ -1,0 +1,129 @@
+//! Checks beyond the schema: values that parse but make no sense, and the files
+//! a config points at (they must exist and parse, so `check` catches them before `run`).
+
+use super::{Config, Problem, ProviderConfig};
+use crate::mqtt::tls;
+use std::path::Path;
+
+pub(super) fn semantics(c: &Config, problems: &mut Vec<Problem>) {
+    let mut p = |key: &str, message: String| {
+        problems.push(Problem {
+            key: key.to_string(),
+            message,
+        })
+    };
+    let level = c.daemon.log_level.as_str();
+    let plain_level = ["off", "error", "warn", "info", "debug", "trace"].contains(&level);
+    let directives = level.contains('=') || level.contains(',');
+    if !(plain_level || directives && tracing_subscriber::EnvFilter::try_new(level).is_ok()) {
+        p(
+            "daemon.log_level",
+            format!(
+                "`{}` is not a level (error, warn, info, debug, trace) or filter",
+                c.daemon.log_level
+            ),
+        );
+    }
+    if let Some(addr) = &c.daemon.admin_listen {
+        if addr.parse::<std::net::SocketAddr>().is_err() {
+            p(
+                "daemon.admin_listen",
+                format!("`{addr}` is not an address like 127.0.0.1:9464"),
+            );
+        }
+    }
+    if c.dedup.capacity == 0 {
+        p("dedup.capacity", "must be at least 1".into());
+    }
+    if c.dedup.ttl.0.is_zero() {
+        p("dedup.ttl", "must be longer than 0s".into());
+    }
+    let mut identities: Vec<(String, String, String)> = Vec::new();
+    for (name, provider) in &c.providers {
+        let key = |k: &str| format!("providers.{name}.{k}");
+        match provider {
+            ProviderConfig::HighMobilityV2(hm) => {
+                if hm.application_id.trim().is_empty() {
+                    p(&key("application_id"), "must not be empty".into());
+                }
+                if hm.host.trim().is_empty() {
+                    p(&key("host"), "must not be empty".into());
+                }
+                if hm.port == 0 {
+                    p(&key("port"), "must be a port number from 1 to 65535".into());
+                }
+                if let Some(id) = &hm.client_id {
+                    if id.is_empty() {
+                        p(&key("client_id"), "must not be empty when set".into());
+                    }
+                    identities.push((hm.host.clone(), id.clone(), name.clone()));
+                }
+                if let Some(t) = &hm.topic {
+                    if t.is_empty() {
+                        p(&key("topic"), "must not be empty when set".into());
+                    }
+                }
+                let s = &hm.session;
+                let secs = s.keep_alive.0.as_secs();
+                if !(5..=65535).contains(&secs) {
+                    p(
+                        &key("session.keep_alive"),
+                        "must be between 5s and 65535s".into(),
+                    );
+                }
+                if s.session_expiry.0.as_secs() > u64::from(u32::MAX)
+                    || s.session_expiry.0.is_zero()
+                {
+                    p(
+                        &key("session.session_expiry"),
+                        "must be between 1s and 136 years".into(),
+                    );
+                }
+                if s.receive_maximum == 0 {
+                    p(&key("session.receive_maximum"), "must be at least 1".into());
+                }
+                if s.max_packet_size.0 < 1024 || s.max_packet_size.0 > 268_435_455 {
+                    p(
+                        &key("session.max_packet_size"),
+                        "must be between 1KiB and 256MiB (the MQTT limit)".into(),
+                    );
+                }
+            }
+        }
+    }
+    identities.sort();
+    for pair in identities.windows(2) {
+        if pair[0].0 == pair[1].0 && pair[0].1 == pair[1].1 {
+            p(
+                &format!("providers.{}.client_id", pair[1].2),
+                format!(
+                    "same host and client id as providers.{}: the broker allows one connection per client id, the two would take the session from each other",
+                    pair[0].2
+                ),
+            );
+        }
+    }
+}
+
+/// The files a provider table points at exist and parse. Works on the raw table so a
+/// bad certificate is reported even when another key of the same table is wrong.
+pub(super) fn referenced_files(key: &str, table: &toml::Table) -> Vec<Problem> {
+    type Loader = fn(&Path) -> Result<(), String>;
+    const FILES: &[(&str, Loader)] = &[
+        ("ca_file", |p| tls::load_certs(p).map(drop)),
+        ("cert_file", |p| tls::load_certs(p).map(drop)),
+        ("key_file", |p| tls::load_key(p).map(drop)),
+    ];
+    let mut problems = Vec::new();
+    for (field, load) in FILES {
+        if let Some(toml::Value::String(path)) = table.get(*field) {
+            if let Err(message) = load(Path::new(path)) {
+                problems.push(Problem {
+                    key: format!("{key}.{field}"),
+                    message,
+                });
+            }
+        }
+    }
+    problems
+}

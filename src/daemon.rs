@@ -1,0 +1,115 @@
+//! `vinstream run`: wire providers → pipeline → sinks and own the shutdown sequence:
+//! stop taking deliveries, let in-flight records reach every sink and be acked, close
+//! the sessions cleanly, then close the sinks — all within `shutdown_timeout`.
+
+use crate::config::Config;
+use crate::deadletter::DeadLetter;
+use crate::dedup::DedupWindow;
+use crate::mqtt::{DeliverFn, Session};
+use crate::pipeline::{Msg, Pipeline};
+use crate::{providers, sinks};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::{mpsc, oneshot};
+use tracing::{error, info, warn};
+
+pub async fn run(config: Config) -> Result<(), String> {
+    let state_dir = &config.daemon.state_dir;
+    std::fs::create_dir_all(state_dir).map_err(|e| {
+        format!(
+            "daemon.state_dir: cannot create {}: {e}",
+            state_dir.display()
+        )
+    })?;
+    if config.daemon.admin_listen.is_some() {
+        warn!("daemon.admin_listen is set, but this build does not serve the admin endpoint yet");
+    }
+    let mut sink_list = Vec::new();
+    for (name, c) in &config.sinks {
+        sink_list.push(sinks::build(name, c).map_err(|e| format!("sinks.{name}: {e}"))?);
+    }
+    let kinds = config
+        .providers
+        .iter()
+        .map(|(name, c)| (Arc::<str>::from(name.as_str()), providers::kind_of(c)))
+        .collect::<HashMap<_, _>>();
+    let (tx, rx) = mpsc::unbounded_channel::<Msg>();
+    let pipeline = Pipeline {
+        sinks: sink_list,
+        dedup: DedupWindow::new(config.dedup.ttl.0, config.dedup.capacity),
+        kinds,
+        dead_letter: DeadLetter::new(state_dir),
+    };
+    let pipeline_task = tokio::spawn(pipeline.run(rx));
+
+    let mut sessions = Vec::new();
+    for (name, c) in &config.providers {
+        let tx = tx.clone();
+        let deliver: DeliverFn = Arc::new(move |d| {
+            // Fails only once the pipeline is gone (shutdown); the publish stays
+            // unacked and the broker redelivers it.
+            let _ = tx.send(Msg::Delivery(d));
+        });
+        sessions.push(providers::start(name, c, state_dir, deliver)?);
+    }
+    info!(
+        providers = sessions.len(),
+        sinks = config.sinks.len(),
+        "vinstream running"
+    );
+
+    let mut term = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
+    let mut int = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
+    tokio::select! {
+        _ = term.recv() => info!("SIGTERM: shutting down"),
+        _ = int.recv() => info!("SIGINT: shutting down"),
+    }
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = term.recv() => {},
+            _ = int.recv() => {},
+        }
+        error!("second signal: exiting at once; unacknowledged messages will be redelivered");
+        std::process::exit(130);
+    });
+
+    let timeout = config.daemon.shutdown_timeout.0;
+    let started = Instant::now();
+    let drained = tokio::time::timeout(timeout, shutdown(sessions, tx, pipeline_task)).await;
+    match drained {
+        Ok(()) => {
+            info!(took = ?started.elapsed(), "shutdown complete");
+            Ok(())
+        }
+        Err(_) => {
+            warn!(timeout = ?timeout, "shutdown_timeout reached; messages not yet acknowledged will be redelivered");
+            Ok(())
+        }
+    }
+}
+
+async fn shutdown(
+    sessions: Vec<Session>,
+    tx: mpsc::UnboundedSender<Msg>,
+    pipeline: tokio::task::JoinHandle<()>,
+) {
+    for s in &sessions {
+        s.stop_taking();
+    }
+    // Every delivery forwarded before stop_taking is ahead of this marker.
+    let (reply, done) = oneshot::channel();
+    if tx.send(Msg::Drain(reply)).is_ok() {
+        let _ = done.await;
+    }
+    drop(tx);
+    let closing = sessions
+        .into_iter()
+        .map(|s| tokio::spawn(s.disconnect(std::time::Duration::from_secs(5))));
+    for c in closing.collect::<Vec<_>>() {
+        let _ = c.await;
+    }
+    // The sessions held the last senders: the pipeline now ends and closes the sinks.
+    let _ = pipeline.await;
+}

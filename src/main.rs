@@ -1,0 +1,167 @@
+//! The command line (SPEC.md §1). Exit codes: 0 success, 1 runtime failure,
+//! 2 usage or configuration error.
+#![forbid(unsafe_code)]
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use vinstream::config::{self, Config, ProviderConfig};
+use vinstream::record::ProviderKind;
+
+#[derive(Parser)]
+#[command(
+    name = "vinstream",
+    version,
+    about = "Vehicle-telematics MQTT ingestion: provider streams in, normalized VSS records out"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the daemon.
+    Run {
+        /// Config file (else $VINSTREAM_CONFIG, else /etc/vinstream/vinstream.toml).
+        #[arg(
+            short,
+            long,
+            env = "VINSTREAM_CONFIG",
+            default_value = "/etc/vinstream/vinstream.toml"
+        )]
+        config: PathBuf,
+    },
+    /// Validate the config without connecting.
+    Check {
+        #[arg(
+            short,
+            long,
+            env = "VINSTREAM_CONFIG",
+            default_value = "/etc/vinstream/vinstream.toml"
+        )]
+        config: PathBuf,
+    },
+    /// Normalize provider payloads from FILE or stdin and print records.
+    Normalize {
+        #[arg(long, value_enum)]
+        format: Format,
+        file: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    #[value(name = "hm-v1")]
+    HmV1,
+    #[value(name = "hm-v2")]
+    HmV2,
+    #[value(name = "bmw")]
+    Bmw,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run { config } => run(config),
+        Command::Check { config } => check(config),
+        Command::Normalize { format, file } => normalize(format, file),
+    }
+}
+
+fn load(path: &std::path::Path) -> Result<Config, ExitCode> {
+    config::load(path).map_err(|e| {
+        eprintln!("{e}");
+        ExitCode::from(2)
+    })
+}
+
+fn run(path: PathBuf) -> ExitCode {
+    let config = match load(&path) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    vinstream::logging::init(config.daemon.log_format, &config.daemon.log_level);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(vinstream::daemon::run(config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("vinstream: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn check(path: PathBuf) -> ExitCode {
+    let config = match load(&path) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    println!("{}: configuration is valid", path.display());
+    for (name, p) in &config.providers {
+        match p {
+            ProviderConfig::HighMobilityV2(c) => println!(
+                "  provider {name}: {} {}:{} topic {}",
+                p.kind(),
+                c.host,
+                c.port,
+                c.topic_filter()
+            ),
+        }
+    }
+    for (name, s) in &config.sinks {
+        println!("  sink {name}: {}", s.kind());
+    }
+    println!("  state_dir: {}", config.daemon.state_dir.display());
+    ExitCode::SUCCESS
+}
+
+fn normalize(format: Format, file: Option<PathBuf>) -> ExitCode {
+    let (kind, name) = match format {
+        Format::HmV1 => (ProviderKind::HighMobilityV1, "hm-v1"),
+        Format::HmV2 => (ProviderKind::HighMobilityV2, "hm-v2"),
+        Format::Bmw => (ProviderKind::BmwCardata, "bmw"),
+    };
+    let input = match &file {
+        Some(f) => std::fs::read(f).map_err(|e| format!("cannot read {}: {e}", f.display())),
+        None => {
+            let mut buf = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
+                .map(|_| buf)
+                .map_err(|e| format!("cannot read stdin: {e}"))
+        }
+    };
+    let input = match input {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("vinstream normalize: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    match vinstream::offline::normalize_all(
+        kind,
+        name,
+        &input,
+        &mut stdout.lock(),
+        &mut stderr.lock(),
+    ) {
+        Ok(0) => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("vinstream normalize: {e}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,300 @@
+//! One face over rumqttc's two protocol modules (v4 = MQTT 3.1.1, v5 = MQTT 5), so the
+//! session driver is written once. Only the events the driver reacts to are surfaced.
+
+use bytes::Bytes;
+use rumqttc::v5::mqttbytes::v5 as p5;
+use rumqttc::{v5, QoS, TlsConfiguration, Transport};
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    V311,
+    V5,
+}
+
+/// Everything needed to open (and reopen) one MQTT session.
+#[derive(Clone)]
+pub struct ConnectOptions {
+    pub protocol: Protocol,
+    pub host: String,
+    pub port: u16,
+    pub client_id: String,
+    pub tls: Arc<rustls::ClientConfig>,
+    pub credentials: Option<(String, String)>,
+    pub keep_alive: Duration,
+    pub session_expiry_secs: u32,
+    pub receive_maximum: u16,
+    pub max_packet_size: u32,
+    pub connect_timeout: Duration,
+}
+
+impl std::fmt::Debug for ConnectOptions {
+    /// Hand-written so credentials (tokens) can never reach a log line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectOptions")
+            .field("protocol", &self.protocol)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("client_id", &self.client_id)
+            .field(
+                "credentials",
+                &self.credentials.as_ref().map(|(u, _)| (u, "***")),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+/// A received publish, kept until its ack may be sent.
+#[derive(Debug, Clone)]
+pub enum RawPublish {
+    V4(rumqttc::Publish),
+    V5(p5::Publish),
+}
+
+impl RawPublish {
+    pub fn topic(&self) -> String {
+        match self {
+            RawPublish::V4(p) => p.topic.clone(),
+            RawPublish::V5(p) => String::from_utf8_lossy(&p.topic).into_owned(),
+        }
+    }
+    pub fn payload(&self) -> Bytes {
+        match self {
+            RawPublish::V4(p) => p.payload.clone(),
+            RawPublish::V5(p) => p.payload.clone(),
+        }
+    }
+    pub fn needs_ack(&self) -> bool {
+        match self {
+            RawPublish::V4(p) => p.qos != QoS::AtMostOnce,
+            RawPublish::V5(p) => p.qos != rumqttc::v5::mqttbytes::QoS::AtMostOnce,
+        }
+    }
+    pub fn dup(&self) -> bool {
+        match self {
+            RawPublish::V4(p) => p.dup,
+            RawPublish::V5(p) => p.dup,
+        }
+    }
+}
+
+/// The events the session driver cares about.
+#[derive(Debug)]
+pub enum Ev {
+    ConnAck {
+        session_present: bool,
+    },
+    SubAck {
+        refused: Vec<String>,
+    },
+    Publish(RawPublish),
+    /// The broker closed the session with a reason (MQTT 5 only).
+    Disconnect {
+        reason: String,
+    },
+    Other,
+}
+
+/// The cloneable request side.
+#[derive(Clone)]
+pub enum Client {
+    V4(rumqttc::AsyncClient),
+    V5(v5::AsyncClient),
+}
+
+impl Client {
+    /// Queue a PUBACK without waiting; `false` if the request queue is full or closed.
+    pub fn try_ack(&self, publish: &RawPublish) -> bool {
+        match (self, publish) {
+            (Client::V4(c), RawPublish::V4(p)) => c.try_ack(p).is_ok(),
+            (Client::V5(c), RawPublish::V5(p)) => c.try_ack(p).is_ok(),
+            _ => false,
+        }
+    }
+    pub fn try_subscribe(&self, filter: &str) -> bool {
+        match self {
+            Client::V4(c) => c.try_subscribe(filter, QoS::AtLeastOnce).is_ok(),
+            Client::V5(c) => c
+                .try_subscribe(filter, rumqttc::v5::mqttbytes::QoS::AtLeastOnce)
+                .is_ok(),
+        }
+    }
+    pub fn try_disconnect(&self) -> bool {
+        match self {
+            Client::V4(c) => c.try_disconnect().is_ok(),
+            Client::V5(c) => c.try_disconnect().is_ok(),
+        }
+    }
+}
+
+pub enum Conn {
+    V4(Box<rumqttc::EventLoop>),
+    V5(Box<v5::EventLoop>),
+}
+
+impl Conn {
+    pub fn new(o: &ConnectOptions) -> (Client, Conn) {
+        let transport = Transport::tls_with_config(TlsConfiguration::Rustls(o.tls.clone()));
+        // Acks and subscriptions are the only requests; leave room for a full window.
+        let cap = usize::from(o.receive_maximum) + 64;
+        let timeout_secs = o.connect_timeout.as_secs().max(1);
+        match o.protocol {
+            Protocol::V311 => {
+                let mut m = rumqttc::MqttOptions::new(&o.client_id, &o.host, o.port);
+                m.set_transport(transport)
+                    .set_keep_alive(o.keep_alive)
+                    .set_clean_session(false)
+                    .set_manual_acks(true)
+                    .set_request_channel_capacity(cap)
+                    .set_max_packet_size(o.max_packet_size as usize, o.max_packet_size as usize);
+                if let Some((user, pass)) = &o.credentials {
+                    m.set_credentials(user, pass);
+                }
+                let (client, mut el) = rumqttc::AsyncClient::new(m, cap);
+                el.network_options.set_connection_timeout(timeout_secs);
+                (Client::V4(client), Conn::V4(Box::new(el)))
+            }
+            Protocol::V5 => {
+                let mut m = v5::MqttOptions::new(&o.client_id, &o.host, o.port);
+                m.set_transport(transport)
+                    .set_keep_alive(o.keep_alive)
+                    .set_clean_start(false)
+                    .set_session_expiry_interval(Some(o.session_expiry_secs))
+                    .set_receive_maximum(Some(o.receive_maximum))
+                    .set_max_packet_size(Some(o.max_packet_size))
+                    .set_manual_acks(true)
+                    .set_request_channel_capacity(cap)
+                    .set_connection_timeout(timeout_secs);
+                if let Some((user, pass)) = &o.credentials {
+                    m.set_credentials(user, pass);
+                }
+                let (client, el) = v5::AsyncClient::new(m, cap);
+                (Client::V5(client), Conn::V5(Box::new(el)))
+            }
+        }
+    }
+
+    /// Poll the event loop once. Errors come back as one readable sentence.
+    pub async fn poll(&mut self) -> Result<Ev, String> {
+        match self {
+            Conn::V4(el) => match el.poll().await {
+                Ok(rumqttc::Event::Incoming(p)) => Ok(v4_event(p)),
+                Ok(rumqttc::Event::Outgoing(_)) => Ok(Ev::Other),
+                Err(e) => Err(v4_error(e)),
+            },
+            Conn::V5(el) => match el.poll().await {
+                Ok(v5::Event::Incoming(p)) => Ok(v5_event(p)),
+                Ok(v5::Event::Outgoing(_)) => Ok(Ev::Other),
+                Err(e) => Err(v5_error(e)),
+            },
+        }
+    }
+
+    /// Drop the network and any PUBACK still queued for it (rumqttc's `clean`).
+    pub fn clean(&mut self) {
+        match self {
+            Conn::V4(el) => el.clean(),
+            Conn::V5(el) => el.clean(),
+        }
+    }
+
+    /// Publishes rumqttc read from the dead connection but has not yielded yet
+    /// (`clean()` leaves them in `state.events`). They belong to the dead epoch.
+    pub fn drain_stale(&mut self) -> Vec<RawPublish> {
+        match self {
+            Conn::V4(el) => el
+                .state
+                .events
+                .drain(..)
+                .filter_map(|e| match e {
+                    rumqttc::Event::Incoming(rumqttc::Packet::Publish(p)) => {
+                        Some(RawPublish::V4(p))
+                    }
+                    _ => None,
+                })
+                .collect(),
+            Conn::V5(el) => el
+                .state
+                .events
+                .drain(..)
+                .filter_map(|e| match e {
+                    v5::Event::Incoming(p5::Packet::Publish(p)) => Some(RawPublish::V5(p)),
+                    _ => None,
+                })
+                .collect(),
+        }
+    }
+
+    /// Replace the password used on the next (re)connect, e.g. a refreshed token.
+    pub fn set_credentials(&mut self, user: &str, pass: &str) {
+        match self {
+            Conn::V4(el) => {
+                el.mqtt_options.set_credentials(user, pass);
+            }
+            Conn::V5(el) => {
+                el.options.set_credentials(user, pass);
+            }
+        }
+    }
+}
+
+fn v4_event(p: rumqttc::Packet) -> Ev {
+    use rumqttc::{Packet, SubscribeReasonCode};
+    match p {
+        Packet::ConnAck(c) => Ev::ConnAck {
+            session_present: c.session_present,
+        },
+        Packet::SubAck(s) => Ev::SubAck {
+            refused: s
+                .return_codes
+                .iter()
+                .filter(|c| matches!(c, SubscribeReasonCode::Failure))
+                .map(|c| format!("{c:?}"))
+                .collect(),
+        },
+        Packet::Publish(p) => Ev::Publish(RawPublish::V4(p)),
+        _ => Ev::Other,
+    }
+}
+
+fn v5_event(p: p5::Packet) -> Ev {
+    match p {
+        p5::Packet::ConnAck(c) => Ev::ConnAck {
+            session_present: c.session_present,
+        },
+        p5::Packet::SubAck(s) => Ev::SubAck {
+            refused: s
+                .return_codes
+                .iter()
+                .filter(|c| !matches!(c, p5::SubscribeReasonCode::Success(_)))
+                .map(|c| format!("{c:?}"))
+                .collect(),
+        },
+        p5::Packet::Publish(p) => Ev::Publish(RawPublish::V5(p)),
+        p5::Packet::Disconnect(d) => Ev::Disconnect {
+            reason: format!("{:?}", d.reason_code),
+        },
+        _ => Ev::Other,
+    }
+}
+
+fn v4_error(e: rumqttc::ConnectionError) -> String {
+    use rumqttc::ConnectionError as E;
+    match e {
+        E::ConnectionRefused(code) => format!("the broker refused the connection: {code:?}"),
+        E::Tls(t) => format!("TLS error: {t}"),
+        E::NetworkTimeout => "timed out connecting to the broker".into(),
+        other => other.to_string(),
+    }
+}
+
+fn v5_error(e: v5::ConnectionError) -> String {
+    use v5::ConnectionError as E;
+    match e {
+        E::ConnectionRefused(code) => format!("the broker refused the connection: {code:?}"),
+        E::Tls(t) => format!("TLS error: {t}"),
+        E::Timeout(_) => "timed out connecting to the broker".into(),
+        other => other.to_string(),
+    }
+}

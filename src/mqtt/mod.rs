@@ -1,0 +1,11 @@
+//! The shared MQTT session layer: TLS, reconnect with backoff, connection epochs and
+//! ordered, delivery-gated acks. It knows nothing about payloads.
+
+pub mod acks;
+pub mod backoff;
+pub mod conn;
+pub mod session;
+pub mod tls;
+
+pub use conn::{ConnectOptions, Protocol};
+pub use session::{AckHandle, DeliverFn, Delivery, Session, Status};

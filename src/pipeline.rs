@@ -1,0 +1,183 @@
+//! The pipeline: normalize → dedup gate → fan-out to every sink → complete acks.
+//!
+//! Deliveries are taken in batches. Within a batch a repeated id joins the first copy
+//! (its ack waits for that copy's delivery); across batches the dedup window answers.
+//! Because batches are delivered one after another, an id is never "in flight" in two
+//! batches at once, which keeps the three dedup states of DESIGN.md simple.
+
+use crate::deadletter::{DeadLetter, Letter};
+use crate::dedup::DedupWindow;
+use crate::mqtt::{AckHandle, Delivery};
+use crate::providers::{self, Malformed};
+use crate::record::{ProviderKind, Record};
+use crate::sinks::Sink;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot};
+use tracing::{debug, error, info, warn};
+
+const MAX_BATCH: usize = 512;
+
+/// What the pipeline task receives.
+pub enum Msg {
+    Delivery(Delivery),
+    /// Reply once everything queued before this marker is delivered and acked.
+    Drain(oneshot::Sender<()>),
+}
+
+pub struct Pipeline {
+    pub sinks: Vec<Arc<dyn Sink>>,
+    pub dedup: DedupWindow,
+    pub kinds: HashMap<Arc<str>, ProviderKind>,
+    pub dead_letter: DeadLetter,
+}
+
+/// Records of one batch on their way to the sinks, with every ack that waits on each.
+#[derive(Default)]
+struct Outgoing {
+    records: Vec<Arc<Record>>,
+    waiters: Vec<Vec<AckHandle>>,
+    index: HashMap<String, usize>,
+}
+
+impl Pipeline {
+    pub async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Msg>) {
+        let mut batch = Vec::with_capacity(MAX_BATCH);
+        while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+            let mut drains = Vec::new();
+            let deliveries: Vec<Delivery> = batch
+                .drain(..)
+                .filter_map(|m| match m {
+                    Msg::Delivery(d) => Some(d),
+                    Msg::Drain(reply) => {
+                        drains.push(reply);
+                        None
+                    }
+                })
+                .collect();
+            self.process(deliveries).await;
+            for reply in drains {
+                let _ = reply.send(());
+            }
+        }
+        for sink in &self.sinks {
+            if let Err(e) = sink.close().await {
+                warn!(sink = sink.name(), error = %e, "sink did not close cleanly");
+            }
+        }
+    }
+
+    async fn process(&mut self, deliveries: Vec<Delivery>) {
+        let now = Instant::now();
+        let mut out = Outgoing::default();
+        let mut letters = Vec::new();
+        let mut already_delivered = Vec::new();
+        for d in deliveries {
+            let result = match self.kinds.get(&d.source) {
+                Some(&kind) => {
+                    providers::normalize(kind, &d.source, &d.topic, &d.payload, d.received_at)
+                }
+                None => Err(Malformed::new("delivery from an unknown provider")),
+            };
+            match result {
+                Ok(record) if self.dedup.contains(&record.id, now) => {
+                    debug!(id = %record.id, "duplicate of a delivered record");
+                    already_delivered.push(d.ack);
+                }
+                Ok(record) => match out.index.get(&record.id) {
+                    Some(&i) => {
+                        debug!(id = %record.id, "duplicate within the batch");
+                        out.waiters[i].push(d.ack);
+                    }
+                    None => {
+                        out.index.insert(record.id.clone(), out.records.len());
+                        out.records.push(Arc::new(record));
+                        out.waiters.push(vec![d.ack]);
+                    }
+                },
+                Err(m) => {
+                    warn!(provider = %d.source, topic = %d.topic, reason = %m,
+                        "malformed payload sent to the dead letter");
+                    letters.push((d, m));
+                }
+            }
+        }
+        self.write_dead_letters(letters).await;
+        for ack in already_delivered {
+            ack.complete();
+        }
+        if out.records.is_empty() {
+            return;
+        }
+        self.deliver(&out.records).await;
+        // Only now is an id "delivered": a crash before this line means a redelivery,
+        // which the sinks see again (a duplicate), never a loss.
+        let now = Instant::now();
+        for r in &out.records {
+            self.dedup.insert(&r.id, now);
+        }
+        for ack in out.waiters.into_iter().flatten() {
+            ack.complete();
+        }
+        debug!(records = out.records.len(), "batch delivered");
+    }
+
+    async fn write_dead_letters(&self, letters: Vec<(Delivery, Malformed)>) {
+        if letters.is_empty() {
+            return;
+        }
+        let mut delay = Duration::from_millis(100);
+        loop {
+            let view: Vec<Letter<'_>> = letters
+                .iter()
+                .map(|(d, m)| Letter {
+                    received_at: d.received_at,
+                    source: &d.source,
+                    topic: &d.topic,
+                    payload: &d.payload,
+                    reason: &m.reason,
+                })
+                .collect();
+            match self.dead_letter.write(&view) {
+                Ok(()) => break,
+                Err(e) => {
+                    error!(path = %self.dead_letter.path().display(), error = %e, retry_in = ?delay,
+                        "cannot write the dead letter; holding the acks");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(30));
+                }
+            }
+        }
+        for (d, _) in letters {
+            d.ack.complete();
+        }
+    }
+
+    /// Hand the batch to every sink; retry the ones that fail, forever. A failing sink
+    /// holds the acks back, which makes the broker stop sending: backpressure, not loss.
+    async fn deliver(&self, records: &[Arc<Record>]) {
+        let mut pending: Vec<&Arc<dyn Sink>> = self.sinks.iter().collect();
+        let mut delay = Duration::from_millis(100);
+        let mut failing = false;
+        loop {
+            let mut still = Vec::new();
+            for sink in pending {
+                if let Err(e) = sink.accept(records).await {
+                    error!(sink = sink.name(), error = %e, retry_in = ?delay, "sink did not accept the batch");
+                    still.push(sink);
+                }
+            }
+            if still.is_empty() {
+                if failing {
+                    info!("sinks recovered");
+                }
+                return;
+            }
+            failing = true;
+            pending = still;
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(30));
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! Providers: how to reach each car-data broker and how to read what it sends.
+//! Each knows its topics, auth and payload format, and nothing about sinks.
+
+pub mod high_mobility;
+
+use crate::config::ProviderConfig;
+use crate::mqtt::{DeliverFn, Session};
+use crate::record::{ProviderKind, Record};
+use chrono::{DateTime, Utc};
+use std::path::Path;
+
+/// A payload we cannot turn into a record; it goes to the dead letter, with this reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Malformed {
+    pub reason: String,
+}
+
+impl Malformed {
+    pub fn new(reason: impl Into<String>) -> Malformed {
+        Malformed {
+            reason: reason.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Malformed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.reason)
+    }
+}
+
+/// Payload → record for one provider kind; the topic helps providers that need it.
+pub fn normalize(
+    kind: ProviderKind,
+    source: &str,
+    _topic: &str,
+    payload: &[u8],
+    received_at: DateTime<Utc>,
+) -> Result<Record, Malformed> {
+    match kind {
+        ProviderKind::HighMobilityV1 | ProviderKind::HighMobilityV2 => {
+            high_mobility::normalize::normalize(kind, source, payload, received_at)
+        }
+        ProviderKind::BmwCardata => Err(Malformed::new("BMW CarData is not supported yet")),
+    }
+}
+
+pub fn kind_of(config: &ProviderConfig) -> ProviderKind {
+    match config {
+        ProviderConfig::HighMobilityV2(_) => ProviderKind::HighMobilityV2,
+    }
+}
+
+/// Start a provider's session; deliveries go to `out`.
+pub fn start(
+    name: &str,
+    config: &ProviderConfig,
+    state_dir: &Path,
+    out: DeliverFn,
+) -> Result<Session, String> {
+    match config {
+        ProviderConfig::HighMobilityV2(c) => high_mobility::start_v2(name, c, state_dir, out),
+    }
+}
