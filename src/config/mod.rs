@@ -55,9 +55,9 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
     })?;
     let env = |name: &str| std::env::var(name).ok();
     parse(&text, &env).map_err(|problems| ConfigError {
-            file: path.to_path_buf(),
-            problems,
-        })
+        file: path.to_path_buf(),
+        problems,
+    })
 }
 
 /// Parse and validate config text; referenced files (certificates, keys) are read.
@@ -183,7 +183,11 @@ fn typed<T: DeserializeOwned>(mut table: toml::Table, prefix: &str) -> Result<T,
                 .any(|r| message.contains(&format!("`{}`", r.rsplit('.').next().unwrap_or(r))));
         if !missing_removed {
             problems.push(Problem {
-                key: if path.is_empty() { prefix.to_string() } else { join(prefix, &path.join(".")) },
+                key: if path.is_empty() {
+                    prefix.to_string()
+                } else {
+                    join(prefix, &path.join("."))
+                },
                 message,
             });
         }

@@ -26,7 +26,11 @@ fn minimal_config_gets_defaults_and_reports_missing_files_by_key() {
     let problems = parse(PEM_FREE, &no_env).unwrap_err();
     assert_eq!(
         keys(&problems),
-        ["providers.hm.ca_file", "providers.hm.cert_file", "providers.hm.key_file"]
+        [
+            "providers.hm.ca_file",
+            "providers.hm.cert_file",
+            "providers.hm.key_file"
+        ]
     );
     assert!(problems[0].message.contains("no such file"));
 }
@@ -57,11 +61,12 @@ fn topic_defaults_to_a_shared_subscription() {
 
 #[test]
 fn every_bad_key_of_a_table_is_reported() {
-    let t: toml::Table = "type = \"high_mobility_v2\"\nenvironment = \"prod\"\napplication_id = \"a\"\n\
+    let t: toml::Table =
+        "type = \"high_mobility_v2\"\nenvironment = \"prod\"\napplication_id = \"a\"\n\
                           ca_file = \"a\"\ncert_file = \"b\"\nkey_file = \"c\"\ntpoic = \"x\"\n\
                           [session]\nkeep_alive = \"soon\""
-        .parse()
-        .unwrap();
+            .parse()
+            .unwrap();
     let problems = typed::<HighMobilityV2Config>(t, "providers.hm").unwrap_err();
     let mut k = keys(&problems);
     k.sort();

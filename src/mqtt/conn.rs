@@ -279,7 +279,35 @@ fn v5_event(p: p5::Packet) -> Ev {
     }
 }
 
+/// rumqttc nests a TLS alert from the broker deep inside protocol errors
+/// ("Mqtt state: … IO: received fatal alert: UnknownCA"); say what it means instead.
+fn explain(raw: String) -> String {
+    let Some(pos) = raw.find("received fatal alert: ") else {
+        return raw;
+    };
+    let alert = raw[pos + "received fatal alert: ".len()..].trim();
+    let meaning = match alert {
+        "UnknownCA" | "BadCertificate" | "CertificateUnknown" => {
+            "the broker does not accept our client certificate"
+        }
+        "CertificateRequired" => "the broker requires a client certificate",
+        "CertificateExpired" => "our client certificate has expired",
+        "CertificateRevoked" => "our client certificate was revoked",
+        "HandshakeFailure" | "ProtocolVersion" => "no TLS parameters in common with the broker",
+        _ => "the broker aborted the handshake",
+    };
+    format!("TLS handshake rejected: {meaning} (alert {alert})")
+}
+
 fn v4_error(e: rumqttc::ConnectionError) -> String {
+    explain(v4_error_raw(e))
+}
+
+fn v5_error(e: v5::ConnectionError) -> String {
+    explain(v5_error_raw(e))
+}
+
+fn v4_error_raw(e: rumqttc::ConnectionError) -> String {
     use rumqttc::ConnectionError as E;
     match e {
         E::ConnectionRefused(code) => format!("the broker refused the connection: {code:?}"),
@@ -289,12 +317,30 @@ fn v4_error(e: rumqttc::ConnectionError) -> String {
     }
 }
 
-fn v5_error(e: v5::ConnectionError) -> String {
+fn v5_error_raw(e: v5::ConnectionError) -> String {
     use v5::ConnectionError as E;
     match e {
         E::ConnectionRefused(code) => format!("the broker refused the connection: {code:?}"),
         E::Tls(t) => format!("TLS error: {t}"),
         E::Timeout(_) => "timed out connecting to the broker".into(),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::explain;
+
+    #[test]
+    fn tls_alerts_are_explained() {
+        let raw = "Mqtt state: Mqtt serialization/deserialization error: IO: received fatal alert: UnknownCA";
+        assert_eq!(
+            explain(raw.into()),
+            "TLS handshake rejected: the broker does not accept our client certificate (alert UnknownCA)"
+        );
+        assert_eq!(
+            explain("I/O: connection refused".into()),
+            "I/O: connection refused"
+        );
     }
 }

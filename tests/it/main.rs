@@ -1,0 +1,8 @@
+//! One integration-test binary (one link step on a 2-core machine) with a module per area.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod cli;
+mod hm_v2;
+mod normalize_hm;

@@ -1,0 +1,24 @@
+//! Reusable integration-test harness for vinstream.
+//!
+//! Included from the single integration-test binary as
+//! `#[path = "../support/mod.rs"] mod support;`.
+//!
+//! - [`wait`]: deadline-bounded polling (`until`, `until_async`).
+//! - [`pki`]: rcgen test PKI (CA, server, client, publisher, untrusted CA + client).
+//! - [`mosquitto`]: mosquitto 2.0.11 child-process broker (mTLS or password listener,
+//!   persistence, stop/start_again/reload).
+//! - [`publisher`]: rumqttc QoS 1 `Publisher` (returns after PUBACK) and `Collector`.
+//! - [`daemon`]: spawns the binary under test and collects stdout JSON records / stderr.
+#![allow(dead_code)]
+#![allow(unused_imports)]
+
+pub mod daemon;
+pub mod mosquitto;
+pub mod pki;
+pub mod publisher;
+pub mod wait;
+
+pub use daemon::{run_cli, Daemon};
+pub use mosquitto::{Mosquitto, MosquittoOptions};
+pub use pki::Pki;
+pub use publisher::{subscribe_collect, ClientOptions, Collector, Publisher};
