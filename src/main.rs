@@ -109,15 +109,14 @@ fn check(path: PathBuf) -> ExitCode {
     };
     println!("{}: configuration is valid", path.display());
     for (name, p) in &config.providers {
-        match p {
-            ProviderConfig::HighMobilityV2(c) => println!(
-                "  provider {name}: {} {}:{} topic {}",
-                p.kind(),
-                c.host,
-                c.port,
-                c.topic_filter()
-            ),
-        }
+        let (host, port, topic) = match p {
+            ProviderConfig::HighMobilityV1(c) => (&c.host, c.port, c.topic_filter()),
+            ProviderConfig::HighMobilityV2(c) => (&c.host, c.port, c.topic_filter()),
+        };
+        println!(
+            "  provider {name}: {} {host}:{port} topic {topic}",
+            p.kind()
+        );
     }
     for (name, s) in &config.sinks {
         println!("  sink {name}: {}", s.kind());

@@ -85,6 +85,13 @@ pub fn parse(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Config,
     let daemon = section::<DaemonConfig>(&root, "daemon", &mut problems).unwrap_or_default();
     let dedup = section::<DedupConfig>(&root, "dedup", &mut problems).unwrap_or_default();
     let providers = named_tables(&root, "providers", &mut problems, provider);
+    if let Some(toml::Value::Table(tables)) = root.get("providers") {
+        for (name, t) in tables {
+            if let toml::Value::Table(t) = t {
+                problems.extend(validate::referenced_files(&format!("providers.{name}"), t));
+            }
+        }
+    }
     let sinks = named_tables(&root, "sinks", &mut problems, sink);
 
     if providers.is_empty() && !problems.iter().any(|p| p.key.starts_with("providers")) {
@@ -291,25 +298,19 @@ fn type_of(key: &str, t: &toml::Table) -> Result<String, Problem> {
 }
 
 fn provider(key: &str, t: toml::Table) -> Result<ProviderConfig, Vec<Problem>> {
-    let mut file_problems = validate::referenced_files(key, &t);
-    let result = match type_of(key, &t).map_err(|p| vec![p])?.as_str() {
+    match type_of(key, &t).map_err(|p| vec![p])?.as_str() {
         "high_mobility_v2" => typed(t, key).map(ProviderConfig::HighMobilityV2),
-        "high_mobility_v1" | "bmw_cardata" => Err(vec![Problem {
+        "high_mobility_v1" => typed(t, key).map(ProviderConfig::HighMobilityV1),
+        "bmw_cardata" => Err(vec![Problem {
             key: format!("{key}.type"),
             message: "this provider type is not supported by this build yet".into(),
         }]),
         other => Err(vec![Problem {
             key: format!("{key}.type"),
-            message: format!("unknown provider type `{other}` (expected high_mobility_v2)"),
+            message: format!(
+                "unknown provider type `{other}` (expected high_mobility_v1 or high_mobility_v2)"
+            ),
         }]),
-    };
-    match result {
-        Ok(c) if file_problems.is_empty() => Ok(c),
-        Ok(_) => Err(file_problems),
-        Err(mut p) => {
-            p.append(&mut file_problems);
-            Err(p)
-        }
     }
 }
 

@@ -148,6 +148,47 @@ impl HighMobilityV2Config {
     }
 }
 
+/// `type = "high_mobility_v1"`: High Mobility's MQTT V1 (Auto API) broker, MQTT 3.1.1.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HighMobilityV1Config {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default = "default_hm_v1_host")]
+    pub host: String,
+    #[serde(default = "default_tls_port")]
+    pub port: u16,
+    pub environment: Environment,
+    pub application_id: String,
+    pub ca_file: PathBuf,
+    pub cert_file: PathBuf,
+    pub key_file: PathBuf,
+    #[serde(default)]
+    pub server_name: Option<String>,
+    /// The certificate id from the console: the broker allows one connection per id.
+    pub client_id: String,
+    #[serde(default)]
+    pub topic: Option<String>,
+    #[serde(default)]
+    pub session: SessionTuning,
+}
+
+impl HighMobilityV1Config {
+    pub fn topic_filter(&self) -> String {
+        self.topic.clone().unwrap_or_else(|| {
+            format!(
+                "{}/level13/{}/#",
+                self.environment.as_str(),
+                self.application_id
+            )
+        })
+    }
+}
+
+fn default_hm_v1_host() -> String {
+    "mqtt.high-mobility.com".into()
+}
+
 fn default_hm_v2_host() -> String {
     "mqtt-v2.high-mobility.com".into()
 }
@@ -214,6 +255,7 @@ pub struct StdoutSinkConfig {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ProviderConfig {
+    HighMobilityV1(HighMobilityV1Config),
     HighMobilityV2(HighMobilityV2Config),
 }
 
@@ -233,7 +275,24 @@ impl SinkConfig {
 impl ProviderConfig {
     pub fn kind(&self) -> &'static str {
         match self {
+            ProviderConfig::HighMobilityV1(_) => "high_mobility_v1",
             ProviderConfig::HighMobilityV2(_) => "high_mobility_v2",
+        }
+    }
+
+    /// Broker and client id: the broker allows one live connection per pair.
+    pub fn identity(&self) -> (&str, Option<&str>) {
+        match self {
+            ProviderConfig::HighMobilityV1(c) => (&c.host, Some(&c.client_id)),
+            ProviderConfig::HighMobilityV2(c) => (&c.host, c.client_id.as_deref()),
+        }
+    }
+
+    /// The session tuning table, shared by every provider type.
+    pub fn session(&self) -> &SessionTuning {
+        match self {
+            ProviderConfig::HighMobilityV1(c) => &c.session,
+            ProviderConfig::HighMobilityV2(c) => &c.session,
         }
     }
 }

@@ -113,3 +113,55 @@ fn durations_sizes_and_levels_are_checked() {
     assert!(k.contains(&"daemon.log_level"), "{k:?}");
     assert!(k.contains(&"dedup.capacity"), "{k:?}");
 }
+
+#[test]
+fn two_providers_with_one_broker_and_client_id_are_refused() {
+    let text = r#"
+[providers.a]
+type = "high_mobility_v1"
+environment = "live"
+application_id = "app"
+client_id = "cert-1"
+ca_file = "x"
+cert_file = "x"
+key_file = "x"
+
+[providers.b]
+type = "high_mobility_v2"
+host = "mqtt.high-mobility.com"
+environment = "live"
+application_id = "app2"
+client_id = "cert-1"
+ca_file = "x"
+cert_file = "x"
+key_file = "x"
+
+[sinks.out]
+type = "stdout"
+"#;
+    let problems = parse(text, &no_env).unwrap_err();
+    let dup: Vec<&Problem> = problems
+        .iter()
+        .filter(|p| p.message.contains("one connection per client id"))
+        .collect();
+    assert_eq!(dup.len(), 1, "{problems:?}");
+    assert_eq!(dup[0].key, "providers.b.client_id");
+    assert!(dup[0].message.contains("providers.a"));
+}
+
+#[test]
+fn v1_requires_the_certificate_id_and_defaults_its_topic() {
+    let t: toml::Table =
+        "type = \"high_mobility_v1\"\nenvironment = \"sandbox\"\napplication_id = \"APP\"\n\
+                          ca_file = \"a\"\ncert_file = \"b\"\nkey_file = \"c\"\n"
+            .parse()
+            .unwrap();
+    let problems = typed::<HighMobilityV1Config>(t.clone(), "providers.v1").unwrap_err();
+    assert_eq!(problems[0].key, "providers.v1");
+    assert!(problems[0].message.contains("missing field `client_id`"));
+    let mut t = t;
+    t.insert("client_id".into(), "cert".into());
+    let c: HighMobilityV1Config = typed(t, "providers.v1").unwrap();
+    assert_eq!(c.topic_filter(), "sandbox/level13/APP/#");
+    assert_eq!(c.host, "mqtt.high-mobility.com");
+}

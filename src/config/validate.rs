@@ -1,7 +1,7 @@
 //! Checks beyond the schema: values that parse but make no sense, and the files
 //! a config points at (they must exist and parse, so `check` catches them before `run`).
 
-use super::{Config, Problem, ProviderConfig};
+use super::{Config, Problem, ProviderConfig, SessionTuning};
 use crate::mqtt::tls;
 use std::path::Path;
 
@@ -41,55 +41,35 @@ pub(super) fn semantics(c: &Config, problems: &mut Vec<Problem>) {
     let mut identities: Vec<(String, String, String)> = Vec::new();
     for (name, provider) in &c.providers {
         let key = |k: &str| format!("providers.{name}.{k}");
-        match provider {
-            ProviderConfig::HighMobilityV2(hm) => {
-                if hm.application_id.trim().is_empty() {
-                    p(&key("application_id"), "must not be empty".into());
-                }
-                if hm.host.trim().is_empty() {
-                    p(&key("host"), "must not be empty".into());
-                }
-                if hm.port == 0 {
-                    p(&key("port"), "must be a port number from 1 to 65535".into());
-                }
-                if let Some(id) = &hm.client_id {
-                    if id.is_empty() {
-                        p(&key("client_id"), "must not be empty when set".into());
-                    }
-                    identities.push((hm.host.clone(), id.clone(), name.clone()));
-                }
-                if let Some(t) = &hm.topic {
-                    if t.is_empty() {
-                        p(&key("topic"), "must not be empty when set".into());
-                    }
-                }
-                let s = &hm.session;
-                let secs = s.keep_alive.0.as_secs();
-                if !(5..=65535).contains(&secs) {
-                    p(
-                        &key("session.keep_alive"),
-                        "must be between 5s and 65535s".into(),
-                    );
-                }
-                if s.session_expiry.0.as_secs() > u64::from(u32::MAX)
-                    || s.session_expiry.0.is_zero()
-                {
-                    p(
-                        &key("session.session_expiry"),
-                        "must be between 1s and 136 years".into(),
-                    );
-                }
-                if s.receive_maximum == 0 {
-                    p(&key("session.receive_maximum"), "must be at least 1".into());
-                }
-                if s.max_packet_size.0 < 1024 || s.max_packet_size.0 > 268_435_455 {
-                    p(
-                        &key("session.max_packet_size"),
-                        "must be between 1KiB and 256MiB (the MQTT limit)".into(),
-                    );
-                }
+        let (application_id, topic) = match provider {
+            ProviderConfig::HighMobilityV1(hm) => (&hm.application_id, &hm.topic),
+            ProviderConfig::HighMobilityV2(hm) => (&hm.application_id, &hm.topic),
+        };
+        if application_id.trim().is_empty() {
+            p(&key("application_id"), "must not be empty".into());
+        }
+        if topic.as_deref() == Some("") {
+            p(&key("topic"), "must not be empty when set".into());
+        }
+        let (host, client_id) = provider.identity();
+        if host.trim().is_empty() {
+            p(&key("host"), "must not be empty".into());
+        }
+        if let Some(id) = client_id {
+            if id.is_empty() {
+                p(&key("client_id"), "must not be empty".into());
+            } else {
+                identities.push((host.to_string(), id.to_string(), name.clone()));
             }
         }
+        let port = match provider {
+            ProviderConfig::HighMobilityV1(hm) => hm.port,
+            ProviderConfig::HighMobilityV2(hm) => hm.port,
+        };
+        if port == 0 {
+            p(&key("port"), "must be a port number from 1 to 65535".into());
+        }
+        session(provider.session(), &key, &mut p);
     }
     identities.sort();
     for pair in identities.windows(2) {
@@ -97,11 +77,36 @@ pub(super) fn semantics(c: &Config, problems: &mut Vec<Problem>) {
             p(
                 &format!("providers.{}.client_id", pair[1].2),
                 format!(
-                    "same host and client id as providers.{}: the broker allows one connection per client id, the two would take the session from each other",
+                    "same broker and client id as providers.{}: the broker allows one connection per client id (certificate), so the two would keep taking the session from each other",
                     pair[0].2
                 ),
             );
         }
+    }
+}
+
+fn session(s: &SessionTuning, key: &dyn Fn(&str) -> String, p: &mut dyn FnMut(&str, String)) {
+    let secs = s.keep_alive.0.as_secs();
+    if !(5..=65535).contains(&secs) {
+        p(
+            &key("session.keep_alive"),
+            "must be between 5s and 65535s".into(),
+        );
+    }
+    if s.session_expiry.0.as_secs() > u64::from(u32::MAX) || s.session_expiry.0.is_zero() {
+        p(
+            &key("session.session_expiry"),
+            "must be between 1s and 136 years".into(),
+        );
+    }
+    if s.receive_maximum == 0 {
+        p(&key("session.receive_maximum"), "must be at least 1".into());
+    }
+    if s.max_packet_size.0 < 1024 || s.max_packet_size.0 > 268_435_455 {
+        p(
+            &key("session.max_packet_size"),
+            "must be between 1KiB and 256MiB (the MQTT limit)".into(),
+        );
     }
 }
 

@@ -138,6 +138,7 @@ impl Session {
         out: DeliverFn,
     ) -> Session {
         let (client, conn) = Conn::new(&options);
+        let client_id = options.client_id.clone();
         let shared = Arc::new(Shared {
             name: name.into(),
             inner: Mutex::new(Inner {
@@ -151,6 +152,9 @@ impl Session {
         });
         let (phase, phase_rx) = watch::channel(Phase::Running);
         let driver = Driver {
+            client_id,
+            connected_at: None,
+            quick_drops: 0,
             shared: shared.clone(),
             conn,
             subscriptions,
@@ -200,7 +204,16 @@ impl Session {
     }
 }
 
+/// Sessions that end this soon after they began count as "taken over".
+const QUICK_DROP: Duration = Duration::from_secs(10);
+/// This many in a row and we say so, instead of looking like a flaky network.
+const QUICK_DROPS_REPORTED: u32 = 3;
+
 struct Driver {
+    client_id: String,
+    connected_at: Option<std::time::Instant>,
+    /// Consecutive sessions that ended within `QUICK_DROP` of starting.
+    quick_drops: u32,
     shared: Arc<Shared>,
     conn: Conn,
     subscriptions: Vec<String>,
@@ -227,6 +240,11 @@ impl Driver {
                         "the broker refused the subscription: check the topic and that this client may read it");
                 }
                 Ok(Ev::Publish(p)) => self.forward(p, true),
+                Ok(Ev::Disconnect { reason }) if reason == "SessionTakenOver" => {
+                    error!(provider = %name, client_id = %self.client_id,
+                        "the broker handed our session to another client with the same client id; \
+                         give every replica its own client id (and certificate where the provider requires it)");
+                }
                 Ok(Ev::Disconnect { reason }) => {
                     warn!(provider = %name, %reason, "the broker closed the session");
                 }
@@ -261,6 +279,7 @@ impl Driver {
             inner.acks.new_epoch()
         };
         self.backoff.reset();
+        self.connected_at = Some(std::time::Instant::now());
         self.shared.connected.store(true, Ordering::Relaxed);
         info!(provider = %self.shared.name, epoch, session_present, "connected");
         // Subscribe on every connect: a broker that lost our session lost the
@@ -306,6 +325,16 @@ impl Driver {
         self.conn.clean();
         for stale in self.conn.drain_stale() {
             self.forward(stale, false);
+        }
+        if was_connected {
+            let quick = self.connected_at.is_some_and(|t| t.elapsed() < QUICK_DROP);
+            self.quick_drops = if quick { self.quick_drops + 1 } else { 0 };
+            if self.quick_drops == QUICK_DROPS_REPORTED {
+                error!(provider = %self.shared.name, client_id = %self.client_id, drops = self.quick_drops,
+                    "the broker keeps closing our session right after it opens: another client is \
+                     probably connected with the same client id and each connection takes the session \
+                     from the other; give every process its own client id (and certificate where required)");
+            }
         }
         let delay = self.backoff.next_random();
         let hint = hint_for(reason);

@@ -33,13 +33,13 @@ impl std::fmt::Display for Malformed {
 pub fn normalize(
     kind: ProviderKind,
     source: &str,
-    _topic: &str,
+    topic: &str,
     payload: &[u8],
     received_at: DateTime<Utc>,
 ) -> Result<Record, Malformed> {
     match kind {
         ProviderKind::HighMobilityV1 | ProviderKind::HighMobilityV2 => {
-            high_mobility::normalize::normalize(kind, source, payload, received_at)
+            high_mobility::normalize::normalize(kind, source, topic, payload, received_at)
         }
         ProviderKind::BmwCardata => Err(Malformed::new("BMW CarData is not supported yet")),
     }
@@ -47,6 +47,7 @@ pub fn normalize(
 
 pub fn kind_of(config: &ProviderConfig) -> ProviderKind {
     match config {
+        ProviderConfig::HighMobilityV1(_) => ProviderKind::HighMobilityV1,
         ProviderConfig::HighMobilityV2(_) => ProviderKind::HighMobilityV2,
     }
 }
@@ -59,6 +60,7 @@ pub fn start(
     out: DeliverFn,
 ) -> Result<Session, String> {
     match config {
+        ProviderConfig::HighMobilityV1(c) => high_mobility::start_v1(name, c, out),
         ProviderConfig::HighMobilityV2(c) => high_mobility::start_v2(name, c, state_dir, out),
     }
 }

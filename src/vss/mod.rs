@@ -19,6 +19,7 @@ pub enum Datatype {
     Double,
     Boolean,
     String,
+    StringArray,
 }
 
 impl Datatype {

@@ -1,42 +1,45 @@
-//! High Mobility: MQTT V2 (Enterprise, MQTT 5 by default) over mutual TLS.
+//! High Mobility: MQTT V2 (Enterprise, MQTT 5 by default) and MQTT V1 (Auto API broker,
+//! MQTT 3.1.1), both over mutual TLS and carrying the same level 13 values.
 
+mod driver_side;
 pub mod mapping;
 pub mod normalize;
+pub mod rules;
 
-use crate::config::{HighMobilityV2Config, MqttProtocol};
+use crate::config::{HighMobilityV1Config, HighMobilityV2Config, MqttProtocol, SessionTuning};
 use crate::mqtt::backoff::Backoff;
 use crate::mqtt::tls::{self, TlsFiles};
 use crate::mqtt::{ConnectOptions, DeliverFn, Protocol, Session};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-pub fn start_v2(
+/// The parts of a High Mobility provider config a session needs.
+struct Endpoint<'a> {
+    host: &'a str,
+    port: u16,
+    ca_file: &'a Path,
+    cert_file: &'a Path,
+    key_file: &'a Path,
+    server_name: Option<&'a String>,
+    session: &'a SessionTuning,
+}
+
+fn connect_options(
     name: &str,
-    c: &HighMobilityV2Config,
-    state_dir: &Path,
-    out: DeliverFn,
-) -> Result<Session, String> {
+    e: Endpoint<'_>,
+    protocol: Protocol,
+    client_id: String,
+) -> Result<ConnectOptions, String> {
     let tls = tls::client_config(&TlsFiles {
-        ca_file: Some(c.ca_file.clone()),
-        client_cert: Some((c.cert_file.clone(), c.key_file.clone())),
-        server_name: c.server_name.clone(),
+        ca_file: Some(PathBuf::from(e.ca_file)),
+        client_cert: Some((PathBuf::from(e.cert_file), PathBuf::from(e.key_file))),
+        server_name: e.server_name.cloned(),
     })
-    .map_err(|e| format!("providers.{name}: {e}"))?;
-    let client_id = match &c.client_id {
-        Some(id) => id.clone(),
-        None => {
-            let suffix = crate::state::stable_suffix(state_dir, name)
-                .map_err(|e| format!("providers.{name}: {e}"))?;
-            format!("{}-{}-{suffix}", c.application_id, c.environment.as_str())
-        }
-    };
-    let s = &c.session;
-    let options = ConnectOptions {
-        protocol: match c.protocol {
-            MqttProtocol::V5 => Protocol::V5,
-            MqttProtocol::V3 => Protocol::V311,
-        },
-        host: c.host.clone(),
-        port: c.port,
+    .map_err(|err| format!("providers.{name}: {err}"))?;
+    let s = e.session;
+    Ok(ConnectOptions {
+        protocol,
+        host: e.host.to_string(),
+        port: e.port,
         client_id,
         tls,
         credentials: None,
@@ -45,9 +48,61 @@ pub fn start_v2(
         receive_maximum: s.receive_maximum,
         max_packet_size: u32::try_from(s.max_packet_size.0).unwrap_or(u32::MAX),
         connect_timeout: s.connect_timeout.0,
+    })
+}
+
+pub fn start_v2(
+    name: &str,
+    c: &HighMobilityV2Config,
+    state_dir: &Path,
+    out: DeliverFn,
+) -> Result<Session, String> {
+    let client_id = match &c.client_id {
+        Some(id) => id.clone(),
+        None => {
+            let suffix = crate::state::stable_suffix(state_dir, name)
+                .map_err(|e| format!("providers.{name}: {e}"))?;
+            format!("{}-{}-{suffix}", c.application_id, c.environment.as_str())
+        }
     };
+    let protocol = match c.protocol {
+        MqttProtocol::V5 => Protocol::V5,
+        MqttProtocol::V3 => Protocol::V311,
+    };
+    let endpoint = Endpoint {
+        host: &c.host,
+        port: c.port,
+        ca_file: &c.ca_file,
+        cert_file: &c.cert_file,
+        key_file: &c.key_file,
+        server_name: c.server_name.as_ref(),
+        session: &c.session,
+    };
+    let options = connect_options(name, endpoint, protocol, client_id)?;
     tracing::info!(provider = %name, host = %c.host, port = c.port, client_id = %options.client_id,
         topic = %c.topic_filter(), "starting High Mobility V2 provider");
+    Ok(Session::spawn(
+        name.to_string(),
+        options,
+        vec![c.topic_filter()],
+        Backoff::standard(),
+        out,
+    ))
+}
+
+pub fn start_v1(name: &str, c: &HighMobilityV1Config, out: DeliverFn) -> Result<Session, String> {
+    let endpoint = Endpoint {
+        host: &c.host,
+        port: c.port,
+        ca_file: &c.ca_file,
+        cert_file: &c.cert_file,
+        key_file: &c.key_file,
+        server_name: c.server_name.as_ref(),
+        session: &c.session,
+    };
+    let options = connect_options(name, endpoint, Protocol::V311, c.client_id.clone())?;
+    tracing::info!(provider = %name, host = %c.host, port = c.port, client_id = %options.client_id,
+        topic = %c.topic_filter(), "starting High Mobility V1 provider");
     Ok(Session::spawn(
         name.to_string(),
         options,

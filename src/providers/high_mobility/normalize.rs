@@ -1,11 +1,12 @@
-//! High Mobility payload → normalized record. Pure: no MQTT, no I/O, so the daemon
-//! and `vinstream normalize` run the very same code.
+//! High Mobility payload → normalized record. Pure but for the per-VIN driver side, so
+//! the daemon and `vinstream normalize` run the very same code.
 //!
 //! V1 carries one property per message and V2 many, but both nest values as
 //! `data.{capability}.{property}` holding one entry or an array of entries
 //! (`{data?, timestamp?, failure?, availability?}`), so one walker serves both.
 
 use super::mapping;
+use super::rules::{self, Ctx, Rule};
 use crate::providers::Malformed;
 use crate::record::{normalize_timestamp, ProviderKind, Record, Signal};
 use chrono::{DateTime, Utc};
@@ -16,12 +17,13 @@ use sha2::{Digest, Sha256};
 pub fn normalize(
     kind: ProviderKind,
     source: &str,
+    topic: &str,
     payload: &[u8],
     received_at: DateTime<Utc>,
 ) -> Result<Record, Malformed> {
     let doc: Value = serde_json::from_slice(payload)
         .map_err(|e| Malformed::new(format!("payload is not JSON: {e}")))?;
-    let Value::Object(envelope) = doc else {
+    let Value::Object(mut envelope) = doc else {
         return Err(Malformed::new("payload is not a JSON object"));
     };
     let vin = match envelope.get("vin") {
@@ -35,10 +37,19 @@ pub fn normalize(
         // Without an id we still must recognise a redelivery: the payload hash does.
         _ => hex_sha256(payload),
     };
+    if kind == ProviderKind::HighMobilityV1 {
+        cross_check_topic(source, topic, &vin, &envelope);
+    }
     let mut signals = Vec::new();
-    match envelope.get("data") {
-        Some(Value::Object(data)) => walk_capabilities(data, &mut signals),
-        Some(other) => signals.push(passthrough("HM.data".into(), "data".into(), other, None)),
+    match envelope.remove("data") {
+        Some(Value::Object(mut data)) => {
+            rewrap_v1(&envelope, &mut data);
+            let ctx = Ctx {
+                driver_right: super::driver_side::driver_right(&vin, Some(&data)),
+            };
+            walk_capabilities(&data, ctx, &mut signals);
+        }
+        Some(other) => signals.push(passthrough("HM.data".into(), "data".into(), &other, None)),
         None => {}
     }
     Ok(Record {
@@ -52,21 +63,55 @@ pub fn normalize(
     })
 }
 
+/// V1 topics repeat the identity (`{env}/level13/{app}/{vin}/{capability}/get/{property}`).
+/// The payload is authoritative; a disagreement is worth a log line, not a lost message.
+fn cross_check_topic(source: &str, topic: &str, vin: &str, envelope: &Map<String, Value>) {
+    let parts: Vec<&str> = topic.split('/').filter(|p| !p.is_empty()).collect();
+    let [_, _, _, t_vin, t_cap, _, t_prop, ..] = parts[..] else {
+        return;
+    };
+    let cap = envelope.get("capability").and_then(Value::as_str);
+    let prop = envelope.get("property").and_then(Value::as_str);
+    if t_vin != vin || cap.is_some_and(|c| c != t_cap) || prop.is_some_and(|p| p != t_prop) {
+        tracing::warn!(provider = %source, %topic, vin, capability = ?cap, property = ?prop,
+            "topic and payload name different vehicles or values; using the payload");
+    }
+}
+
+/// Some V1 producers leave out the capability level (`data.{property}` instead of
+/// `data.{capability}.{property}`); the envelope names both, so put it back.
+fn rewrap_v1(envelope: &Map<String, Value>, data: &mut Map<String, Value>) {
+    let (Some(Value::String(cap)), Some(Value::String(prop))) =
+        (envelope.get("capability"), envelope.get("property"))
+    else {
+        return;
+    };
+    if data.contains_key(cap) || !data.contains_key(prop) || data.len() != 1 {
+        return;
+    }
+    if let Some(v) = data.remove(prop) {
+        let mut inner = Map::new();
+        inner.insert(prop.clone(), v);
+        data.insert(cap.clone(), Value::Object(inner));
+    }
+}
+
 pub fn hex_sha256(bytes: &[u8]) -> String {
+    use std::fmt::Write;
     let digest = Sha256::digest(bytes);
     let mut s = String::with_capacity(64);
     for b in digest {
-        s.push_str(&format!("{b:02x}"));
+        let _ = write!(s, "{b:02x}");
     }
     s
 }
 
-fn walk_capabilities(data: &Map<String, Value>, out: &mut Vec<Signal>) {
+fn walk_capabilities(data: &Map<String, Value>, ctx: Ctx, out: &mut Vec<Signal>) {
     for (capability, props) in data {
         match props {
             Value::Object(props) => {
                 for (property, value) in props {
-                    walk_property(capability, property, value, out);
+                    walk_property(capability, property, value, ctx, out);
                 }
             }
             other => out.push(passthrough(
@@ -79,14 +124,32 @@ fn walk_capabilities(data: &Map<String, Value>, out: &mut Vec<Signal>) {
     }
 }
 
-fn walk_property(capability: &str, property: &str, value: &Value, out: &mut Vec<Signal>) {
-    match value {
-        Value::Array(entries) => {
-            for entry in entries {
-                walk_entry(capability, property, entry, out);
-            }
+fn walk_property(capability: &str, property: &str, value: &Value, ctx: Ctx, out: &mut Vec<Signal>) {
+    let row = mapping::lookup(capability, property);
+    let entries: Vec<&Value> = match value {
+        Value::Array(entries) => entries.iter().collect(),
+        entry => vec![entry],
+    };
+    for entry in &entries {
+        walk_entry(capability, property, row.map(|r| r.rule), entry, ctx, out);
+    }
+    if let Some(Rule::TroubleCodes) = row.map(|r| r.rule) {
+        let codes: Vec<&Value> = entries.iter().filter_map(|e| e.get("data")).collect();
+        if !codes.is_empty() {
+            let origin = format!("{capability}.{property}");
+            out.extend(
+                rules::trouble_code_summary(&codes)
+                    .into_iter()
+                    .map(|m| Signal {
+                        path: m.path,
+                        value: m.value,
+                        unit: m.unit.map(str::to_string),
+                        timestamp: None,
+                        origin: origin.clone(),
+                        failure: None,
+                    }),
+            );
         }
-        entry => walk_entry(capability, property, entry, out),
     }
 }
 
@@ -101,7 +164,14 @@ fn is_entry(obj: &Map<String, Value>) -> bool {
         })
 }
 
-fn walk_entry(capability: &str, property: &str, entry: &Value, out: &mut Vec<Signal>) {
+fn walk_entry(
+    capability: &str,
+    property: &str,
+    rule: Option<Rule>,
+    entry: &Value,
+    ctx: Ctx,
+    out: &mut Vec<Signal>,
+) {
     let (data, timestamp, failure) = match entry {
         Value::Object(obj) if is_entry(obj) => (
             obj.get("data"),
@@ -118,59 +188,47 @@ fn walk_entry(capability: &str, property: &str, entry: &Value, out: &mut Vec<Sig
         Some(loc) => format!("{capability}.{property}[{loc}]"),
         None => format!("{capability}.{property}"),
     };
-    let row = mapping::lookup(capability, property);
+    let hm_path = || format!("HM.{capability}.{property}");
     let first = out.len();
-    match (data, row) {
-        (Some(d), Some(row)) => match row.rule.apply(d) {
-            Some(mapped) => out.extend(mapped.into_iter().map(|m| Signal {
-                path: m.path.to_string(),
-                value: m.value,
-                unit: m.unit.map(str::to_string),
-                timestamp: timestamp.clone(),
-                origin: origin.clone(),
-                failure: None,
-            })),
-            None => out.push(passthrough(
-                hm_path(capability, property),
-                origin,
-                d,
-                timestamp,
-            )),
-        },
-        (Some(d), None) => out.push(passthrough(
-            hm_path(capability, property),
-            origin,
-            d,
-            timestamp,
-        )),
-        (None, Some(row)) if failure.is_some() => {
-            out.extend(row.rule.paths().iter().map(|p| Signal {
-                path: p.to_string(),
+    let mapped = match (data, rule) {
+        (Some(d), Some(rule)) => rule.apply(d, ctx),
+        _ => None,
+    };
+    match (mapped, data) {
+        (Some(mapped), _) => out.extend(mapped.into_iter().map(|m| Signal {
+            path: m.path,
+            value: m.value,
+            unit: m.unit.map(str::to_string),
+            timestamp: timestamp.clone(),
+            origin: origin.clone(),
+            failure: None,
+        })),
+        (None, Some(d)) => out.push(passthrough(hm_path(), origin, d, timestamp)),
+        (None, None) => {
+            let paths = match (failure, rule) {
+                (Some(_), Some(rule)) => rule.failure_paths(),
+                _ => Vec::new(),
+            };
+            let paths: Vec<String> = if paths.is_empty() {
+                vec![hm_path()]
+            } else {
+                paths.into_iter().map(str::to_string).collect()
+            };
+            out.extend(paths.into_iter().map(|path| Signal {
+                path,
                 value: Value::Null,
                 unit: None,
                 timestamp: timestamp.clone(),
                 origin: origin.clone(),
                 failure: None,
-            }))
+            }));
         }
-        (None, _) => out.push(Signal {
-            path: hm_path(capability, property),
-            value: Value::Null,
-            unit: None,
-            timestamp,
-            origin,
-            failure: None,
-        }),
     }
     if let Some(f) = failure {
         for s in &mut out[first..] {
             s.failure = Some(f.clone());
         }
     }
-}
-
-fn hm_path(capability: &str, property: &str) -> String {
-    format!("HM.{capability}.{property}")
 }
 
 /// A value we have no mapping for, kept as the provider sent it. A plain unit value
