@@ -4,5 +4,9 @@
 mod support;
 
 mod cli;
+mod hm_proptest;
+mod hm_schema;
+mod hm_v1;
 mod hm_v2;
 mod normalize_hm;
+mod normalize_hm_cases;

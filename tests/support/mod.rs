@@ -16,6 +16,7 @@ pub mod daemon;
 pub mod mosquitto;
 pub mod pki;
 pub mod publisher;
+pub mod schema_gen;
 pub mod wait;
 
 pub use daemon::{run_cli, Daemon};
