@@ -1,6 +1,7 @@
 //! Providers: how to reach each car-data broker and how to read what it sends.
 //! Each knows its topics, auth and payload format, and nothing about sinks.
 
+pub mod bmw;
 pub mod high_mobility;
 
 use crate::config::ProviderConfig;
@@ -41,7 +42,7 @@ pub fn normalize(
         ProviderKind::HighMobilityV1 | ProviderKind::HighMobilityV2 => {
             high_mobility::normalize::normalize(kind, source, topic, payload, received_at)
         }
-        ProviderKind::BmwCardata => Err(Malformed::new("BMW CarData is not supported yet")),
+        ProviderKind::BmwCardata => bmw::normalize::normalize(source, topic, payload, received_at),
     }
 }
 

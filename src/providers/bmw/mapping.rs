@@ -1,0 +1,1 @@
+//! BMW CarData descriptors → VSS 6.0, as a table.

@@ -1,0 +1,5 @@
+//! BMW CarData streaming: MQTT 3.1.1 over TLS, the GCID as username and a one-hour OAuth
+//! id token as password, one connection per GCID.
+
+pub mod mapping;
+pub mod normalize;
