@@ -4,8 +4,9 @@
 pub mod acks;
 pub mod backoff;
 pub mod conn;
+mod driver;
 pub mod session;
 pub mod tls;
 
 pub use conn::{ConnectOptions, Protocol};
-pub use session::{AckHandle, DeliverFn, Delivery, Session, Status};
+pub use session::{AckHandle, DeliverFn, Delivery, Session, SessionSpec, Status};

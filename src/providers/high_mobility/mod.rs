@@ -9,7 +9,7 @@ pub mod rules;
 use crate::config::{HighMobilityV1Config, HighMobilityV2Config, MqttProtocol, SessionTuning};
 use crate::mqtt::backoff::Backoff;
 use crate::mqtt::tls::{self, TlsFiles};
-use crate::mqtt::{ConnectOptions, DeliverFn, Protocol, Session};
+use crate::mqtt::{ConnectOptions, DeliverFn, Protocol, Session, SessionSpec};
 use std::path::{Path, PathBuf};
 
 /// The parts of a High Mobility provider config a session needs.
@@ -51,6 +51,19 @@ fn connect_options(
     })
 }
 
+const REFUSAL_HINT: &str = "check `topic` / `share_group` and that this application's \
+    certificate may read it (High Mobility console → Streaming)";
+
+fn spec(name: &str, options: ConnectOptions, topic: String) -> SessionSpec {
+    SessionSpec {
+        name: name.to_string(),
+        options,
+        subscriptions: vec![topic],
+        backoff: Backoff::standard(),
+        refusal_hint: REFUSAL_HINT,
+    }
+}
+
 pub fn start_v2(
     name: &str,
     c: &HighMobilityV2Config,
@@ -81,13 +94,7 @@ pub fn start_v2(
     let options = connect_options(name, endpoint, protocol, client_id)?;
     tracing::info!(provider = %name, host = %c.host, port = c.port, client_id = %options.client_id,
         topic = %c.topic_filter(), "starting High Mobility V2 provider");
-    Ok(Session::spawn(
-        name.to_string(),
-        options,
-        vec![c.topic_filter()],
-        Backoff::standard(),
-        out,
-    ))
+    Ok(Session::spawn(spec(name, options, c.topic_filter()), out))
 }
 
 pub fn start_v1(name: &str, c: &HighMobilityV1Config, out: DeliverFn) -> Result<Session, String> {
@@ -103,11 +110,5 @@ pub fn start_v1(name: &str, c: &HighMobilityV1Config, out: DeliverFn) -> Result<
     let options = connect_options(name, endpoint, Protocol::V311, c.client_id.clone())?;
     tracing::info!(provider = %name, host = %c.host, port = c.port, client_id = %options.client_id,
         topic = %c.topic_filter(), "starting High Mobility V1 provider");
-    Ok(Session::spawn(
-        name.to_string(),
-        options,
-        vec![c.topic_filter()],
-        Backoff::standard(),
-        out,
-    ))
+    Ok(Session::spawn(spec(name, options, c.topic_filter()), out))
 }
