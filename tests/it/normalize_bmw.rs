@@ -1,0 +1,1328 @@
+//! BMW CarData payloads → records: the fixtures, table-driven cases over every mapped
+//! row, one message per descriptor of BMW's catalogue, and arbitrary JSON anywhere.
+
+use proptest::prelude::*;
+use serde_json::{json, Map, Number, Value};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
+use vinstream::providers::bmw::mapping::{self, Rule};
+use vinstream::providers::{self, Malformed};
+use vinstream::record::{ProviderKind, Record};
+
+const VIN: &str = "WBA00000000000001";
+const TOPIC: &str = "8f5a2a64-6c3f-4d1e-9a5e-2b7f1c0d9e11/WBA00000000000001";
+
+fn received() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339("2026-11-21T22:40:00.123Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+}
+
+fn normalize(topic: &str, payload: &[u8]) -> Result<Record, Malformed> {
+    providers::normalize(ProviderKind::BmwCardata, "bmw", topic, payload, received())
+}
+
+fn record_json(topic: &str, payload: &[u8]) -> Value {
+    let record = normalize(topic, payload).expect("normalizes");
+    serde_json::from_slice(&record.to_json_line()).unwrap()
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The signals of a message whose `data` is `data`.
+fn signals_of(data: Value) -> Value {
+    let payload = json!({
+        "vin": VIN, "entityId": "8f5a2a64-6c3f-4d1e-9a5e-2b7f1c0d9e11", "topic": VIN,
+        "timestamp": "2025-10-18T19:09:05.091Z", "data": data
+    });
+    record_json(TOPIC, payload.to_string().as_bytes())["signals"].clone()
+}
+
+// ---------------------------------------------------------------------------------
+// fixtures
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!(
+        "{}/tests/fixtures/bmw_cardata/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// `(file, MQTT topic, expected record)`; the hashes are `sha256sum` of the files.
+fn fixture_cases() -> Vec<(&'static str, &'static str, Value)> {
+    vec![
+        (
+            "thirdparty_doc_travelledDistance.json",
+            "187d32c4-6ce2-470f-9f3d-81ba54bcc4da/WBAJA91000CD48772",
+            json!({
+                "id": "bmw:e66096bcbd3f128b6605f5e4402f39ed7abf9fb29dd035a38fdbb96fb535020d",
+                "vin": "WBAJA91000CD48772",
+                "provider": "bmw_cardata",
+                "source": "bmw",
+                "message_id": "e66096bcbd3f128b6605f5e4402f39ed7abf9fb29dd035a38fdbb96fb535020d",
+                "received_at": "2026-11-21T22:40:00.123Z",
+                "signals": [
+                    {"path": "Vehicle.TraveledDistance", "value": 87897000, "unit": "m",
+                     "timestamp": "2025-10-18T19:09:04.000Z", "origin": "vehicle.vehicle.travelledDistance"}
+                ]
+            }),
+        ),
+        (
+            "iobroker_comment_preferenceSmartCharging.json",
+            "34ddc38-93220-423330-93101-fcd292373/WBY11HH",
+            json!({
+                "id": "bmw:0af0986cd9034ec50212244becb46102e855df85aeb5f28f26ab6364a40b2744",
+                "vin": "WBY11HH",
+                "provider": "bmw_cardata",
+                "source": "bmw",
+                "message_id": "0af0986cd9034ec50212244becb46102e855df85aeb5f28f26ab6364a40b2744",
+                "received_at": "2026-11-21T22:40:00.123Z",
+                "signals": [
+                    {"path": "BMW.vehicle.powertrain.electric.battery.charging.preferenceSmartCharging",
+                     "value": "PRICE_OPTIMIZED", "timestamp": "2025-10-01T10:12:39.000Z",
+                     "origin": "vehicle.powertrain.electric.battery.charging.preferenceSmartCharging"}
+                ]
+            }),
+        ),
+        (
+            "reconstructed_whi_tw_readme_rear_left_door.json",
+            "0d9b8c61-0c56-4e0f-8f3c-3a8d5a4f7b21/WBAJE5C55KG123456",
+            json!({
+                "id": "bmw:2eb4ab33f6159dd05896876acf72703b4693dba6352cfd00ce670a632ef18f49",
+                "vin": "WBAJE5C55KG123456",
+                "provider": "bmw_cardata",
+                "source": "bmw",
+                "message_id": "2eb4ab33f6159dd05896876acf72703b4693dba6352cfd00ce670a632ef18f49",
+                "received_at": "2026-11-21T22:40:00.123Z",
+                "signals": [
+                    {"path": "Vehicle.Cabin.Door.Row2.DriverSide.IsOpen", "value": false,
+                     "timestamp": "2025-09-17T12:18:19.000Z", "origin": "vehicle.cabin.door.row2.driver.isOpen"}
+                ]
+            }),
+        ),
+    ]
+}
+
+#[test]
+fn every_fixture_normalizes_to_its_expected_record() {
+    let cases = fixture_cases();
+    let dir = format!("{}/tests/fixtures/bmw_cardata", env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    files.sort();
+    let mut named: Vec<String> = cases.iter().map(|(f, ..)| f.to_string()).collect();
+    named.sort();
+    assert_eq!(files, named, "every fixture needs an expected record here");
+    for (file, topic, expected) in cases {
+        let payload = fixture(file);
+        let got = record_json(topic, &payload);
+        assert_eq!(got, expected, "{file}");
+        assert_eq!(got["message_id"], sha256_hex(&payload), "{file}");
+        let keys: Vec<&String> = got.as_object().unwrap().keys().collect();
+        assert_eq!(
+            keys,
+            [
+                "id",
+                "vin",
+                "provider",
+                "source",
+                "message_id",
+                "received_at",
+                "signals"
+            ]
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// table-driven cases
+
+const TS: &str = "2025-10-18T19:09:04Z";
+const TSN: &str = "2025-10-18T19:09:04.000Z";
+
+/// `(name, data, expected signals)`; expected signals are written out in full.
+fn cases() -> Vec<(&'static str, Value, Value)> {
+    vec![
+        (
+            "odometer in km, as a JSON number",
+            json!({"vehicle.vehicle.travelledDistance": {"timestamp": TS, "value": 87897, "unit": "km"}}),
+            json!([{"path": "Vehicle.TraveledDistance", "value": 87897000, "unit": "m", "timestamp": TSN, "origin": "vehicle.vehicle.travelledDistance"}]),
+        ),
+        (
+            "odometer as a string in `miles` (the literal spelling seen once)",
+            json!({"vehicle.vehicle.travelledDistance": {"value": "100", "unit": "miles"}}),
+            json!([{"path": "Vehicle.TraveledDistance", "value": 160934, "unit": "m", "origin": "vehicle.vehicle.travelledDistance"}]),
+        ),
+        (
+            "odometer with no unit and the catalogue's literal \"null\" unit: km assumed",
+            json!({
+                "vehicle.vehicle.travelledDistance": {"value": 12.3456},
+                "vehicle.trip.segment.end.travelledDistance": {"value": 5, "unit": "null"}
+            }),
+            json!([
+                {"path": "Vehicle.TraveledDistance", "value": 12346, "unit": "m", "origin": "vehicle.vehicle.travelledDistance"},
+                {"path": "BMW.vehicle.trip.segment.end.travelledDistance", "value": 5, "unit": "null", "origin": "vehicle.trip.segment.end.travelledDistance"}
+            ]),
+        ),
+        (
+            "location with coordinates as strings (BMW's own example), separate timestamps",
+            json!({
+                "vehicle.cabin.infotainment.navigation.currentLocation.latitude": {"timestamp": "2025-10-18T19:09:01Z", "value": "47.669421", "unit": "degrees"},
+                "vehicle.cabin.infotainment.navigation.currentLocation.longitude": {"timestamp": "2025-10-18T19:09:03Z", "value": "9.498705", "unit": "degrees"},
+                "vehicle.cabin.infotainment.navigation.currentLocation.altitude": {"timestamp": TS, "value": 420.5},
+                "vehicle.cabin.infotainment.navigation.currentLocation.heading": {"timestamp": TS, "value": 359, "unit": "degrees"},
+                "vehicle.cabin.infotainment.navigation.currentLocation.fixStatus": {"timestamp": TS, "value": "GPS_FIX_3D", "unit": ""}
+            }),
+            json!([
+                {"path": "Vehicle.CurrentLocation.Latitude", "value": 47.669421, "unit": "degrees", "timestamp": "2025-10-18T19:09:01.000Z", "origin": "vehicle.cabin.infotainment.navigation.currentLocation.latitude"},
+                {"path": "Vehicle.CurrentLocation.Longitude", "value": 9.498705, "unit": "degrees", "timestamp": "2025-10-18T19:09:03.000Z", "origin": "vehicle.cabin.infotainment.navigation.currentLocation.longitude"},
+                {"path": "Vehicle.CurrentLocation.Altitude", "value": 420.5, "unit": "m", "timestamp": TSN, "origin": "vehicle.cabin.infotainment.navigation.currentLocation.altitude"},
+                {"path": "Vehicle.CurrentLocation.Heading", "value": 359.0, "unit": "degrees", "timestamp": TSN, "origin": "vehicle.cabin.infotainment.navigation.currentLocation.heading"},
+                {"path": "Vehicle.CurrentLocation.GNSSReceiver.FixType", "value": "THREE_D", "timestamp": TSN, "origin": "vehicle.cabin.infotainment.navigation.currentLocation.fixStatus"}
+            ]),
+        ),
+        (
+            "altitude in feet, fix words case-insensitive",
+            json!({
+                "vehicle.cabin.infotainment.navigation.currentLocation.altitude": {"value": 1000, "unit": "ft"},
+                "vehicle.cabin.infotainment.navigation.currentLocation.fixStatus": {"value": "gps_fix_2d"}
+            }),
+            json!([
+                {"path": "Vehicle.CurrentLocation.Altitude", "value": 304.8, "unit": "m", "origin": "vehicle.cabin.infotainment.navigation.currentLocation.altitude"},
+                {"path": "Vehicle.CurrentLocation.GNSSReceiver.FixType", "value": "TWO_D", "origin": "vehicle.cabin.infotainment.navigation.currentLocation.fixStatus"}
+            ]),
+        ),
+        (
+            "state of charge: `percent` and `%`, a numeric string",
+            json!({
+                "vehicle.drivetrain.batteryManagement.header": {"value": 81.5, "unit": "percent"},
+                "vehicle.powertrain.electric.battery.stateOfCharge.displayed": {"value": "80", "unit": "%"},
+                "vehicle.powertrain.electric.battery.stateOfHealth.displayed": {"value": 96, "unit": "%"}
+            }),
+            json!([
+                {"path": "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current", "value": 81.5, "unit": "percent", "origin": "vehicle.drivetrain.batteryManagement.header"},
+                {"path": "Vehicle.Powertrain.TractionBattery.StateOfCharge.Displayed", "value": 80.0, "unit": "percent", "origin": "vehicle.powertrain.electric.battery.stateOfCharge.displayed"},
+                {"path": "Vehicle.Powertrain.TractionBattery.StateOfHealth", "value": 96.0, "unit": "percent", "origin": "vehicle.powertrain.electric.battery.stateOfHealth.displayed"}
+            ]),
+        ),
+        (
+            "battery capacities round to whole kWh",
+            json!({
+                "vehicle.drivetrain.batteryManagement.batterySizeMax": {"value": 83.9, "unit": "kWh"},
+                "vehicle.drivetrain.batteryManagement.maxEnergy": {"value": "80.7"}
+            }),
+            json!([
+                {"path": "Vehicle.Powertrain.TractionBattery.GrossCapacity", "value": 84, "unit": "kWh", "origin": "vehicle.drivetrain.batteryManagement.batterySizeMax"},
+                {"path": "Vehicle.Powertrain.TractionBattery.NetCapacity", "value": 81, "unit": "kWh", "origin": "vehicle.drivetrain.batteryManagement.maxEnergy"}
+            ]),
+        ),
+        (
+            "ranges in km, mi, `KM`, `miles` and a null unit",
+            json!({
+                "vehicle.drivetrain.electricEngine.kombiRemainingElectricRange": {"value": 250, "unit": null},
+                "vehicle.drivetrain.lastRemainingRange": {"value": "100", "unit": "mi"},
+                "vehicle.cabin.infotainment.navigation.remainingRange": {"value": 420, "unit": "KM"},
+                "vehicle.drivetrain.fuelSystem.remainingFuelRange": {"value": 10, "unit": "miles"}
+            }),
+            json!([
+                {"path": "Vehicle.Powertrain.TractionBattery.Range", "value": 250000, "unit": "m", "origin": "vehicle.drivetrain.electricEngine.kombiRemainingElectricRange"},
+                {"path": "Vehicle.Powertrain.Range", "value": 160934, "unit": "m", "origin": "vehicle.drivetrain.lastRemainingRange"},
+                {"path": "Vehicle.Powertrain.FuelSystem.Range", "value": 420000, "unit": "m", "origin": "vehicle.cabin.infotainment.navigation.remainingRange"},
+                {"path": "Vehicle.Powertrain.FuelSystem.Range", "value": 16093, "unit": "m", "origin": "vehicle.drivetrain.fuelSystem.remainingFuelRange"}
+            ]),
+        ),
+        (
+            "fuel: level rounds to a whole percent, gallons become litres",
+            json!({
+                "vehicle.drivetrain.fuelSystem.level": {"value": 45.6, "unit": "%"},
+                "vehicle.drivetrain.fuelSystem.remainingFuel": {"value": 10, "unit": "gal"}
+            }),
+            json!([
+                {"path": "Vehicle.Powertrain.FuelSystem.RelativeLevel", "value": 46, "unit": "percent", "origin": "vehicle.drivetrain.fuelSystem.level"},
+                {"path": "Vehicle.Powertrain.FuelSystem.AbsoluteLevel", "value": 37.85411784, "unit": "l", "origin": "vehicle.drivetrain.fuelSystem.remainingFuel"}
+            ]),
+        ),
+        (
+            "remaining fuel in `L` as a string; a blank unit (as in the catalogue) means the default",
+            json!({
+                "vehicle.drivetrain.fuelSystem.remainingFuel": {"value": "42.5", "unit": "L"},
+                "vehicle.powertrain.electric.battery.stateOfCharge.target": {"value": 70, "unit": " "}
+            }),
+            json!([
+                {"path": "Vehicle.Powertrain.FuelSystem.AbsoluteLevel", "value": 42.5, "unit": "l", "origin": "vehicle.drivetrain.fuelSystem.remainingFuel"},
+                {"path": "Vehicle.Powertrain.TractionBattery.Charging.ChargeLimit", "value": 70, "unit": "percent", "origin": "vehicle.powertrain.electric.battery.stateOfCharge.target"}
+            ]),
+        ),
+        (
+            "hvStatus CHARGING and charging.status CHARGINGACTIVE (lower case)",
+            json!({
+                "vehicle.drivetrain.electricEngine.charging.hvStatus": {"timestamp": TS, "value": "CHARGING", "unit": ""},
+                "vehicle.drivetrain.electricEngine.charging.status": {"timestamp": TS, "value": "chargingactive"}
+            }),
+            json!([
+                {"path": "Vehicle.Powertrain.TractionBattery.Charging.Status", "value": "CHARGING", "timestamp": TSN, "origin": "vehicle.drivetrain.electricEngine.charging.hvStatus"},
+                {"path": "Vehicle.Powertrain.TractionBattery.Charging.IsCharging", "value": true, "timestamp": TSN, "origin": "vehicle.drivetrain.electricEngine.charging.hvStatus"},
+                {"path": "Vehicle.Powertrain.TractionBattery.Charging.Status", "value": "CHARGING", "timestamp": TSN, "origin": "vehicle.drivetrain.electricEngine.charging.status"},
+                {"path": "Vehicle.Powertrain.TractionBattery.Charging.IsCharging", "value": true, "timestamp": TSN, "origin": "vehicle.drivetrain.electricEngine.charging.status"}
+            ]),
+        ),
+        (
+            "hvStatus FINISHED_NOT_FULL; charging.status INVALID is UNKNOWN without IsCharging",
+            json!({
+                "vehicle.drivetrain.electricEngine.charging.hvStatus": {"value": "FINISHED_NOT_FULL"},
+                "vehicle.drivetrain.electricEngine.charging.status": {"value": "INVALID"}
+            }),
+            json!([
+                {"path": "Vehicle.Powertrain.TractionBattery.Charging.Status", "value": "COMPLETE", "origin": "vehicle.drivetrain.electricEngine.charging.hvStatus"},
+                {"path": "Vehicle.Powertrain.TractionBattery.Charging.IsCharging", "value": false, "origin": "vehicle.drivetrain.electricEngine.charging.hvStatus"},
+                {"path": "Vehicle.Powertrain.TractionBattery.Charging.Status", "value": "UNKNOWN", "origin": "vehicle.drivetrain.electricEngine.charging.status"}
+            ]),
+        ),
+        (
+            "charging.status: the catalogue's MANUAL_SELECTION range value passes through",
+            json!({"vehicle.drivetrain.electricEngine.charging.status": {"value": "MANUAL_SELECTION", "unit": null}}),
+            json!([{"path": "BMW.vehicle.drivetrain.electricEngine.charging.status", "value": "MANUAL_SELECTION", "origin": "vehicle.drivetrain.electricEngine.charging.status"}]),
+        ),
+        (
+            "plug: CONNECTED, \"true\", 1, and per-position ports",
+            json!({
+                "vehicle.body.chargingPort.status": {"value": "CONNECTED"},
+                "vehicle.powertrain.tractionBattery.charging.port.anyPosition.isPlugged": {"value": "true", "unit": ""},
+                "vehicle.powertrain.tractionBattery.charging.port.frontLeft.isPlugged": {"value": 1},
+                "vehicle.powertrain.tractionBattery.charging.port.frontMiddle.isPlugged": {"value": false},
+                "vehicle.powertrain.tractionBattery.charging.port.frontRight.isPlugged": {"value": "FALSE"},
+                "vehicle.powertrain.tractionBattery.charging.port.rearLeft.isPlugged": {"value": 0},
+                "vehicle.powertrain.tractionBattery.charging.port.rearMiddle.isPlugged": {"value": "ASN_isTrue"},
+                "vehicle.powertrain.tractionBattery.charging.port.rearRight.isPlugged": {"value": true}
+            }),
+            json!([
+                {"path": "Vehicle.Powertrain.TractionBattery.Charging.ChargingPort.AnyPosition.IsChargingCableConnected", "value": true, "origin": "vehicle.body.chargingPort.status"},
+                {"path": "Vehicle.Powertrain.TractionBattery.Charging.ChargingPort.AnyPosition.IsChargingCableConnected", "value": true, "origin": "vehicle.powertrain.tractionBattery.charging.port.anyPosition.isPlugged"},
+                {"path": "Vehicle.Powertrain.TractionBattery.Charging.ChargingPort.FrontLeft.IsChargingCableConnected", "value": true, "origin": "vehicle.powertrain.tractionBattery.charging.port.frontLeft.isPlugged"},
+                {"path": "Vehicle.Powertrain.TractionBattery.Charging.ChargingPort.FrontMiddle.IsChargingCableConnected", "value": false, "origin": "vehicle.powertrain.tractionBattery.charging.port.frontMiddle.isPlugged"},
+                {"path": "Vehicle.Powertrain.TractionBattery.Charging.ChargingPort.FrontRight.IsChargingCableConnected", "value": false, "origin": "vehicle.powertrain.tractionBattery.charging.port.frontRight.isPlugged"},
+                {"path": "Vehicle.Powertrain.TractionBattery.Charging.ChargingPort.RearLeft.IsChargingCableConnected", "value": false, "origin": "vehicle.powertrain.tractionBattery.charging.port.rearLeft.isPlugged"},
+                {"path": "Vehicle.Powertrain.TractionBattery.Charging.ChargingPort.RearMiddle.IsChargingCableConnected", "value": true, "origin": "vehicle.powertrain.tractionBattery.charging.port.rearMiddle.isPlugged"},
+                {"path": "Vehicle.Powertrain.TractionBattery.Charging.ChargingPort.RearRight.IsChargingCableConnected", "value": true, "origin": "vehicle.powertrain.tractionBattery.charging.port.rearRight.isPlugged"}
+            ]),
+        ),
+        (
+            "plug status -NA- and ASN_isUnknown are null, no failure",
+            json!({
+                "vehicle.body.chargingPort.status": {"value": "-NA-"},
+                "vehicle.powertrain.tractionBattery.charging.port.anyPosition.isPlugged": {"value": "ASN_isUnknown"}
+            }),
+            json!([
+                {"path": "Vehicle.Powertrain.TractionBattery.Charging.ChargingPort.AnyPosition.IsChargingCableConnected", "value": null, "origin": "vehicle.body.chargingPort.status"},
+                {"path": "Vehicle.Powertrain.TractionBattery.Charging.ChargingPort.AnyPosition.IsChargingCableConnected", "value": null, "origin": "vehicle.powertrain.tractionBattery.charging.port.anyPosition.isPlugged"}
+            ]),
+        ),
+        (
+            "charging flaps (every position) and the cable lock",
+            json!({
+                "vehicle.powertrain.tractionBattery.charging.port.anyPosition.flap.isOpen": {"value": false},
+                "vehicle.powertrain.tractionBattery.charging.port.frontLeft.flap.isOpen": {"value": "OPEN"},
+                "vehicle.powertrain.tractionBattery.charging.port.frontMiddle.flap.isOpen": {"value": "closed"},
+                "vehicle.powertrain.tractionBattery.charging.port.frontRight.flap.isOpen": {"value": "true"},
+                "vehicle.powertrain.tractionBattery.charging.port.rearLeft.flap.isOpen": {"value": 0},
+                "vehicle.powertrain.tractionBattery.charging.port.rearMiddle.flap.isOpen": {"value": "INVALID"},
+                "vehicle.powertrain.tractionBattery.charging.port.rearRight.flap.isOpen": {"value": true},
+                "vehicle.body.chargingPort.lockedStatus": {"value": "CHARGING_CABLE_LOCKED"}
+            }),
+            json!([
+                {"path": "Vehicle.Powertrain.TractionBattery.Charging.ChargingPort.AnyPosition.IsFlapOpen", "value": false, "origin": "vehicle.powertrain.tractionBattery.charging.port.anyPosition.flap.isOpen"},
+                {"path": "Vehicle.Powertrain.TractionBattery.Charging.ChargingPort.FrontLeft.IsFlapOpen", "value": true, "origin": "vehicle.powertrain.tractionBattery.charging.port.frontLeft.flap.isOpen"},
+                {"path": "Vehicle.Powertrain.TractionBattery.Charging.ChargingPort.FrontMiddle.IsFlapOpen", "value": false, "origin": "vehicle.powertrain.tractionBattery.charging.port.frontMiddle.flap.isOpen"},
+                {"path": "Vehicle.Powertrain.TractionBattery.Charging.ChargingPort.FrontRight.IsFlapOpen", "value": true, "origin": "vehicle.powertrain.tractionBattery.charging.port.frontRight.flap.isOpen"},
+                {"path": "Vehicle.Powertrain.TractionBattery.Charging.ChargingPort.RearLeft.IsFlapOpen", "value": false, "origin": "vehicle.powertrain.tractionBattery.charging.port.rearLeft.flap.isOpen"},
+                {"path": "Vehicle.Powertrain.TractionBattery.Charging.ChargingPort.RearMiddle.IsFlapOpen", "value": null, "origin": "vehicle.powertrain.tractionBattery.charging.port.rearMiddle.flap.isOpen"},
+                {"path": "Vehicle.Powertrain.TractionBattery.Charging.ChargingPort.RearRight.IsFlapOpen", "value": true, "origin": "vehicle.powertrain.tractionBattery.charging.port.rearRight.flap.isOpen"},
+                {"path": "Vehicle.Powertrain.TractionBattery.Charging.ChargingPort.AnyPosition.IsChargingCableLocked", "value": true, "origin": "vehicle.body.chargingPort.lockedStatus"}
+            ]),
+        ),
+        (
+            "charge limit, charging power with a null unit, minutes to seconds",
+            json!({
+                "vehicle.powertrain.electric.battery.stateOfCharge.target": {"value": 80, "unit": "%"},
+                "vehicle.powertrain.electric.battery.charging.power": {"value": 7400, "unit": null},
+                "vehicle.drivetrain.electricEngine.charging.timeToFullyCharged": {"value": 95, "unit": "min"},
+                "vehicle.drivetrain.electricEngine.charging.timeRemaining": {"value": "30"}
+            }),
+            json!([
+                {"path": "Vehicle.Powertrain.TractionBattery.Charging.ChargeLimit", "value": 80, "unit": "percent", "origin": "vehicle.powertrain.electric.battery.stateOfCharge.target"},
+                {"path": "Vehicle.Powertrain.TractionBattery.CurrentPower", "value": 7400.0, "unit": "W", "origin": "vehicle.powertrain.electric.battery.charging.power"},
+                {"path": "Vehicle.Powertrain.TractionBattery.Charging.TimeToComplete", "value": 5700, "unit": "s", "origin": "vehicle.drivetrain.electricEngine.charging.timeToFullyCharged"},
+                {"path": "Vehicle.Powertrain.TractionBattery.Charging.TimeToComplete", "value": 1800, "unit": "s", "origin": "vehicle.drivetrain.electricEngine.charging.timeRemaining"}
+            ]),
+        ),
+        (
+            "charging power in kW, cable unlocked",
+            json!({
+                "vehicle.powertrain.electric.battery.charging.power": {"value": 11, "unit": "kW"},
+                "vehicle.body.chargingPort.lockedStatus": {"value": "CHARGING_CABLE_NOT_LOCKED"}
+            }),
+            json!([
+                {"path": "Vehicle.Powertrain.TractionBattery.CurrentPower", "value": 11000.0, "unit": "W", "origin": "vehicle.powertrain.electric.battery.charging.power"},
+                {"path": "Vehicle.Powertrain.TractionBattery.Charging.ChargingPort.AnyPosition.IsChargingCableLocked", "value": false, "origin": "vehicle.body.chargingPort.lockedStatus"}
+            ]),
+        ),
+        (
+            "doors: OPEN, closed, false, UNKNOWN",
+            json!({
+                "vehicle.cabin.door.row1.driver.isOpen": {"value": "OPEN"},
+                "vehicle.cabin.door.row1.passenger.isOpen": {"value": "closed"},
+                "vehicle.cabin.door.row2.driver.isOpen": {"value": false},
+                "vehicle.cabin.door.row2.passenger.isOpen": {"value": "UNKNOWN"}
+            }),
+            json!([
+                {"path": "Vehicle.Cabin.Door.Row1.DriverSide.IsOpen", "value": true, "origin": "vehicle.cabin.door.row1.driver.isOpen"},
+                {"path": "Vehicle.Cabin.Door.Row1.PassengerSide.IsOpen", "value": false, "origin": "vehicle.cabin.door.row1.passenger.isOpen"},
+                {"path": "Vehicle.Cabin.Door.Row2.DriverSide.IsOpen", "value": false, "origin": "vehicle.cabin.door.row2.driver.isOpen"},
+                {"path": "Vehicle.Cabin.Door.Row2.PassengerSide.IsOpen", "value": null, "origin": "vehicle.cabin.door.row2.passenger.isOpen"}
+            ]),
+        ),
+        (
+            "door positions in percent",
+            json!({
+                "vehicle.cabin.door.row1.driver.position": {"value": 35, "unit": "percent"},
+                "vehicle.cabin.door.row1.passenger.position": {"value": "0", "unit": "%"},
+                "vehicle.cabin.door.row2.driver.position": {"value": 100},
+                "vehicle.cabin.door.row2.passenger.position": {"value": 12.4, "unit": null}
+            }),
+            json!([
+                {"path": "Vehicle.Cabin.Door.Row1.DriverSide.Position", "value": 35, "unit": "percent", "origin": "vehicle.cabin.door.row1.driver.position"},
+                {"path": "Vehicle.Cabin.Door.Row1.PassengerSide.Position", "value": 0, "unit": "percent", "origin": "vehicle.cabin.door.row1.passenger.position"},
+                {"path": "Vehicle.Cabin.Door.Row2.DriverSide.Position", "value": 100, "unit": "percent", "origin": "vehicle.cabin.door.row2.driver.position"},
+                {"path": "Vehicle.Cabin.Door.Row2.PassengerSide.Position", "value": 12, "unit": "percent", "origin": "vehicle.cabin.door.row2.passenger.position"}
+            ]),
+        ),
+        (
+            "vehicle-wide lock SELECTIVE-LOCKED: all locked but the driver's front door",
+            json!({"vehicle.cabin.door.lock.status": {"timestamp": TS, "value": "SELECTIVE-LOCKED"}}),
+            json!([
+                {"path": "Vehicle.Cabin.Door.Row1.DriverSide.IsLocked", "value": false, "timestamp": TSN, "origin": "vehicle.cabin.door.lock.status"},
+                {"path": "Vehicle.Cabin.Door.Row1.PassengerSide.IsLocked", "value": true, "timestamp": TSN, "origin": "vehicle.cabin.door.lock.status"},
+                {"path": "Vehicle.Cabin.Door.Row2.DriverSide.IsLocked", "value": true, "timestamp": TSN, "origin": "vehicle.cabin.door.lock.status"},
+                {"path": "Vehicle.Cabin.Door.Row2.PassengerSide.IsLocked", "value": true, "timestamp": TSN, "origin": "vehicle.cabin.door.lock.status"}
+            ]),
+        ),
+        (
+            "vehicle-wide lock INVALID: four nulls",
+            json!({"vehicle.cabin.door.lock.status": {"value": "INVALID"}}),
+            json!([
+                {"path": "Vehicle.Cabin.Door.Row1.DriverSide.IsLocked", "value": null, "origin": "vehicle.cabin.door.lock.status"},
+                {"path": "Vehicle.Cabin.Door.Row1.PassengerSide.IsLocked", "value": null, "origin": "vehicle.cabin.door.lock.status"},
+                {"path": "Vehicle.Cabin.Door.Row2.DriverSide.IsLocked", "value": null, "origin": "vehicle.cabin.door.lock.status"},
+                {"path": "Vehicle.Cabin.Door.Row2.PassengerSide.IsLocked", "value": null, "origin": "vehicle.cabin.door.lock.status"}
+            ]),
+        ),
+        (
+            "windows: INTERMEDIATE is open, INVALID is null",
+            json!({
+                "vehicle.cabin.window.row1.driver.status": {"value": "INTERMEDIATE"},
+                "vehicle.cabin.window.row1.passenger.status": {"value": "CLOSED"},
+                "vehicle.cabin.window.row2.driver.status": {"value": "OPEN"},
+                "vehicle.cabin.window.row2.passenger.status": {"value": "INVALID"}
+            }),
+            json!([
+                {"path": "Vehicle.Cabin.Door.Row1.DriverSide.Window.IsOpen", "value": true, "origin": "vehicle.cabin.window.row1.driver.status"},
+                {"path": "Vehicle.Cabin.Door.Row1.PassengerSide.Window.IsOpen", "value": false, "origin": "vehicle.cabin.window.row1.passenger.status"},
+                {"path": "Vehicle.Cabin.Door.Row2.DriverSide.Window.IsOpen", "value": true, "origin": "vehicle.cabin.window.row2.driver.status"},
+                {"path": "Vehicle.Cabin.Door.Row2.PassengerSide.Window.IsOpen", "value": null, "origin": "vehicle.cabin.window.row2.passenger.status"}
+            ]),
+        ),
+        (
+            "sunroof tilted, trunk, trunk door, trunk lock, hood",
+            json!({
+                "vehicle.cabin.sunroof.relativePosition": {"value": -100, "unit": "percent"},
+                "vehicle.body.trunk.isOpen": {"value": "OPEN"},
+                "vehicle.body.trunk.door.isOpen": {"value": "false", "unit": ""},
+                "vehicle.body.trunk.isLocked": {"value": "true"},
+                "vehicle.body.hood.isOpen": {"value": "CLOSED"}
+            }),
+            json!([
+                {"path": "Vehicle.Cabin.Sunroof.Position", "value": -100, "unit": "percent", "origin": "vehicle.cabin.sunroof.relativePosition"},
+                {"path": "Vehicle.Body.Trunk.Rear.IsOpen", "value": true, "origin": "vehicle.body.trunk.isOpen"},
+                {"path": "Vehicle.Body.Trunk.Rear.IsOpen", "value": false, "origin": "vehicle.body.trunk.door.isOpen"},
+                {"path": "Vehicle.Body.Trunk.Rear.IsLocked", "value": true, "origin": "vehicle.body.trunk.isLocked"},
+                {"path": "Vehicle.Body.Hood.IsOpen", "value": false, "origin": "vehicle.body.hood.isOpen"}
+            ]),
+        ),
+        (
+            "tyres: kPa direct (also as strings), temperatures in Celsius, celsius, °C or none",
+            json!({
+                "vehicle.chassis.axle.row1.wheel.left.tire.pressure": {"value": 250, "unit": "kPa"},
+                "vehicle.chassis.axle.row1.wheel.right.tire.pressure": {"value": "255", "unit": "kPa"},
+                "vehicle.chassis.axle.row2.wheel.left.tire.pressure": {"value": 270.4},
+                "vehicle.chassis.axle.row2.wheel.right.tire.pressure": {"value": 2.8, "unit": "bar"},
+                "vehicle.chassis.axle.row1.wheel.left.tire.temperature": {"value": 21.5, "unit": "Celsius"},
+                "vehicle.chassis.axle.row1.wheel.right.tire.temperature": {"value": "22", "unit": "celsius"},
+                "vehicle.chassis.axle.row2.wheel.left.tire.temperature": {"value": 23, "unit": "°C"},
+                "vehicle.chassis.axle.row2.wheel.right.tire.temperature": {"value": 24}
+            }),
+            json!([
+                {"path": "Vehicle.Chassis.Axle.Row1.Wheel.Left.Tire.Pressure", "value": 250, "unit": "kPa", "origin": "vehicle.chassis.axle.row1.wheel.left.tire.pressure"},
+                {"path": "Vehicle.Chassis.Axle.Row1.Wheel.Right.Tire.Pressure", "value": 255, "unit": "kPa", "origin": "vehicle.chassis.axle.row1.wheel.right.tire.pressure"},
+                {"path": "Vehicle.Chassis.Axle.Row2.Wheel.Left.Tire.Pressure", "value": 270, "unit": "kPa", "origin": "vehicle.chassis.axle.row2.wheel.left.tire.pressure"},
+                {"path": "Vehicle.Chassis.Axle.Row2.Wheel.Right.Tire.Pressure", "value": 280, "unit": "kPa", "origin": "vehicle.chassis.axle.row2.wheel.right.tire.pressure"},
+                {"path": "Vehicle.Chassis.Axle.Row1.Wheel.Left.Tire.AirTemperature", "value": 21.5, "unit": "Celsius", "origin": "vehicle.chassis.axle.row1.wheel.left.tire.temperature"},
+                {"path": "Vehicle.Chassis.Axle.Row1.Wheel.Right.Tire.AirTemperature", "value": 22.0, "unit": "Celsius", "origin": "vehicle.chassis.axle.row1.wheel.right.tire.temperature"},
+                {"path": "Vehicle.Chassis.Axle.Row2.Wheel.Left.Tire.AirTemperature", "value": 23.0, "unit": "Celsius", "origin": "vehicle.chassis.axle.row2.wheel.left.tire.temperature"},
+                {"path": "Vehicle.Chassis.Axle.Row2.Wheel.Right.Tire.AirTemperature", "value": 24.0, "unit": "Celsius", "origin": "vehicle.chassis.axle.row2.wheel.right.tire.temperature"}
+            ]),
+        ),
+        (
+            "ignition and engine as ASN words; ASN_isUnknown is null",
+            json!({
+                "vehicle.drivetrain.engine.isActive": {"value": "ASN_isTrue"},
+                "vehicle.drivetrain.engine.isIgnitionOn": {"value": "ASN_isFalse"},
+                "vehicle.isMoving": {"value": "ASN_isUnknown"}
+            }),
+            json!([
+                {"path": "Vehicle.LowVoltageSystemState", "value": "ON", "origin": "vehicle.drivetrain.engine.isActive"},
+                {"path": "Vehicle.Powertrain.CombustionEngine.IsRunning", "value": false, "origin": "vehicle.drivetrain.engine.isIgnitionOn"},
+                {"path": "Vehicle.IsMoving", "value": null, "origin": "vehicle.isMoving"}
+            ]),
+        ),
+        (
+            "ignition unknown is UNDEFINED; \"true\" and 0 as booleans",
+            json!({
+                "vehicle.drivetrain.engine.isActive": {"value": "asn_isunknown"},
+                "vehicle.drivetrain.engine.isIgnitionOn": {"value": "true"},
+                "vehicle.isMoving": {"value": 0}
+            }),
+            json!([
+                {"path": "Vehicle.LowVoltageSystemState", "value": "UNDEFINED", "origin": "vehicle.drivetrain.engine.isActive"},
+                {"path": "Vehicle.Powertrain.CombustionEngine.IsRunning", "value": true, "origin": "vehicle.drivetrain.engine.isIgnitionOn"},
+                {"path": "Vehicle.IsMoving", "value": false, "origin": "vehicle.isMoving"}
+            ]),
+        ),
+        (
+            "ignition off as a JSON boolean",
+            json!({"vehicle.drivetrain.engine.isActive": {"value": false}}),
+            json!([{"path": "Vehicle.LowVoltageSystemState", "value": "OFF", "origin": "vehicle.drivetrain.engine.isActive"}]),
+        ),
+        (
+            "service distance in miles, 12 V battery as a string, coolant in °C",
+            json!({
+                "vehicle.status.serviceDistance.next": {"value": 1000, "unit": "mi"},
+                "vehicle.electricalSystem.battery.voltage": {"value": "14.4", "unit": "V"},
+                "vehicle.drivetrain.internalCombustionEngine.engine.ect": {"value": 90, "unit": "°C"}
+            }),
+            json!([
+                {"path": "Vehicle.Service.DistanceToService", "value": 1609.344, "unit": "km", "origin": "vehicle.status.serviceDistance.next"},
+                {"path": "Vehicle.LowVoltageBattery.CurrentVoltage", "value": 14.4, "unit": "V", "origin": "vehicle.electricalSystem.battery.voltage"},
+                {"path": "Vehicle.Powertrain.CombustionEngine.EngineCoolant.Temperature", "value": 90.0, "unit": "Celsius", "origin": "vehicle.drivetrain.internalCombustionEngine.engine.ect"}
+            ]),
+        ),
+        (
+            "coolant in °F",
+            json!({"vehicle.drivetrain.internalCombustionEngine.engine.ect": {"value": 212, "unit": "°F"}}),
+            json!([{"path": "Vehicle.Powertrain.CombustionEngine.EngineCoolant.Temperature", "value": 100.0, "unit": "Celsius", "origin": "vehicle.drivetrain.internalCombustionEngine.engine.ect"}]),
+        ),
+        (
+            "unknown descriptors pass through with value and unit as sent, objects too",
+            json!({
+                "vehicle.drivetrain.electricEngine.charging.acVoltage": {"timestamp": TS, "value": "230", "unit": "V"},
+                "vehicle.vehicleIdentification.basicVehicleData": {"value": {"brand": "BMW", "modelName": "i4 eDrive40", "series": "4"}},
+                "vehicle.drivetrain.electricEngine.charging.phaseNumber": {"value": "3-PHASES", "unit": null},
+                "vehicle.brandNew.thing": {"value": [1, 2, 3], "unit": "widgets"}
+            }),
+            json!([
+                {"path": "BMW.vehicle.drivetrain.electricEngine.charging.acVoltage", "value": "230", "unit": "V", "timestamp": TSN, "origin": "vehicle.drivetrain.electricEngine.charging.acVoltage"},
+                {"path": "BMW.vehicle.vehicleIdentification.basicVehicleData", "value": {"brand": "BMW", "modelName": "i4 eDrive40", "series": "4"}, "origin": "vehicle.vehicleIdentification.basicVehicleData"},
+                {"path": "BMW.vehicle.drivetrain.electricEngine.charging.phaseNumber", "value": "3-PHASES", "origin": "vehicle.drivetrain.electricEngine.charging.phaseNumber"},
+                {"path": "BMW.vehicle.brandNew.thing", "value": [1, 2, 3], "unit": "widgets", "origin": "vehicle.brandNew.thing"}
+            ]),
+        ),
+        (
+            "deliberately kept descriptors pass through: DTC raw, predicted SoC, forecasts",
+            json!({
+                "vehicle.electronicControlUnit.diagnosticTroubleCodes.raw": {"value": {"dtcs": [{"code": "P0A80", "status": "active"}]}},
+                "vehicle.drivetrain.electricEngine.charging.level": {"value": 80, "unit": "%"},
+                "vehicle.drivetrain.electricEngine.remainingElectricRange": {"value": 310, "unit": "km"},
+                "vehicle.drivetrain.totalRemainingRange": {"value": 420, "unit": "km"}
+            }),
+            json!([
+                {"path": "BMW.vehicle.electronicControlUnit.diagnosticTroubleCodes.raw", "value": {"dtcs": [{"code": "P0A80", "status": "active"}]}, "origin": "vehicle.electronicControlUnit.diagnosticTroubleCodes.raw"},
+                {"path": "BMW.vehicle.drivetrain.electricEngine.charging.level", "value": 80, "unit": "%", "origin": "vehicle.drivetrain.electricEngine.charging.level"},
+                {"path": "BMW.vehicle.drivetrain.electricEngine.remainingElectricRange", "value": 310, "unit": "km", "origin": "vehicle.drivetrain.electricEngine.remainingElectricRange"},
+                {"path": "BMW.vehicle.drivetrain.totalRemainingRange", "value": 420, "unit": "km", "origin": "vehicle.drivetrain.totalRemainingRange"}
+            ]),
+        ),
+        (
+            "more kept descriptors: average speed, door summary, CBS list, inspection date",
+            json!({
+                "vehicle.vehicle.avgSpeed": {"value": 48, "unit": "km/h"},
+                "vehicle.cabin.door.status": {"value": {"allDoorsLocked": "ASN_isTrue", "newDoorStatus": "ASN_locked"}},
+                "vehicle.body.chargingPort.combinedStatus": {"value": "CONNECTED_LOCKED"},
+                "vehicle.status.conditionBasedServices": {"value": [{"type": "OIL", "dueDate": "2026-05"}]},
+                "vehicle.status.serviceTime.inspectionDateLegal": {"value": "01.05.2027 00:00 UTC"}
+            }),
+            json!([
+                {"path": "BMW.vehicle.vehicle.avgSpeed", "value": 48, "unit": "km/h", "origin": "vehicle.vehicle.avgSpeed"},
+                {"path": "BMW.vehicle.cabin.door.status", "value": {"allDoorsLocked": "ASN_isTrue", "newDoorStatus": "ASN_locked"}, "origin": "vehicle.cabin.door.status"},
+                {"path": "BMW.vehicle.body.chargingPort.combinedStatus", "value": "CONNECTED_LOCKED", "origin": "vehicle.body.chargingPort.combinedStatus"},
+                {"path": "BMW.vehicle.status.conditionBasedServices", "value": [{"type": "OIL", "dueDate": "2026-05"}], "origin": "vehicle.status.conditionBasedServices"},
+                {"path": "BMW.vehicle.status.serviceTime.inspectionDateLegal", "value": "01.05.2027 00:00 UTC", "origin": "vehicle.status.serviceTime.inspectionDateLegal"}
+            ]),
+        ),
+        (
+            "values that do not fit their row pass through unchanged",
+            json!({
+                "vehicle.vehicle.travelledDistance": {"value": "a lot", "unit": "km"},
+                "vehicle.drivetrain.batteryManagement.header": {"value": 50, "unit": "km"},
+                "vehicle.drivetrain.fuelSystem.level": {"value": 300, "unit": "%"},
+                "vehicle.cabin.door.row1.driver.isOpen": {"value": "AJAR"},
+                "vehicle.cabin.infotainment.navigation.currentLocation.fixStatus": {"value": "GPS_FIX_4D"},
+                "vehicle.cabin.sunroof.relativePosition": {"value": 50, "unit": "stars"},
+                "vehicle.drivetrain.lastRemainingRange": {"value": -5, "unit": "km"},
+                "vehicle.isMoving": {"value": 2}
+            }),
+            json!([
+                {"path": "BMW.vehicle.vehicle.travelledDistance", "value": "a lot", "unit": "km", "origin": "vehicle.vehicle.travelledDistance"},
+                {"path": "BMW.vehicle.drivetrain.batteryManagement.header", "value": 50, "unit": "km", "origin": "vehicle.drivetrain.batteryManagement.header"},
+                {"path": "BMW.vehicle.drivetrain.fuelSystem.level", "value": 300, "unit": "%", "origin": "vehicle.drivetrain.fuelSystem.level"},
+                {"path": "BMW.vehicle.cabin.door.row1.driver.isOpen", "value": "AJAR", "origin": "vehicle.cabin.door.row1.driver.isOpen"},
+                {"path": "BMW.vehicle.cabin.infotainment.navigation.currentLocation.fixStatus", "value": "GPS_FIX_4D", "origin": "vehicle.cabin.infotainment.navigation.currentLocation.fixStatus"},
+                {"path": "BMW.vehicle.cabin.sunroof.relativePosition", "value": 50, "unit": "stars", "origin": "vehicle.cabin.sunroof.relativePosition"},
+                {"path": "BMW.vehicle.drivetrain.lastRemainingRange", "value": -5, "unit": "km", "origin": "vehicle.drivetrain.lastRemainingRange"},
+                {"path": "BMW.vehicle.isMoving", "value": 2, "origin": "vehicle.isMoving"}
+            ]),
+        ),
+        (
+            "entries that are not {value, unit?, timestamp?} pass through whole",
+            json!({
+                "vehicle.isMoving": true,
+                "vehicle.body.hood.isOpen": {"state": "OPEN"},
+                "vehicle.vehicle.travelledDistance": {"value": 1, "unit": "km", "quality": "good"},
+                "vehicle.body.trunk.isOpen": {"value": "OPEN", "timestamp": 1_700_000_000},
+                "vehicle.drivetrain.fuelSystem.level": {"value": 50, "unit": {"name": "%"}},
+                "vehicle.cabin.door.lock.status": null
+            }),
+            json!([
+                {"path": "BMW.vehicle.isMoving", "value": true, "origin": "vehicle.isMoving"},
+                {"path": "BMW.vehicle.body.hood.isOpen", "value": {"state": "OPEN"}, "origin": "vehicle.body.hood.isOpen"},
+                {"path": "BMW.vehicle.vehicle.travelledDistance", "value": {"value": 1, "unit": "km", "quality": "good"}, "origin": "vehicle.vehicle.travelledDistance"},
+                {"path": "BMW.vehicle.body.trunk.isOpen", "value": {"value": "OPEN", "timestamp": 1_700_000_000}, "origin": "vehicle.body.trunk.isOpen"},
+                {"path": "BMW.vehicle.drivetrain.fuelSystem.level", "value": {"value": 50, "unit": {"name": "%"}}, "origin": "vehicle.drivetrain.fuelSystem.level"},
+                {"path": "BMW.vehicle.cabin.door.lock.status", "value": null, "origin": "vehicle.cabin.door.lock.status"}
+            ]),
+        ),
+        (
+            "JSON null values: the VSS path with null (no unit); unknown ones stay BMW.",
+            json!({
+                "vehicle.vehicle.travelledDistance": {"value": null, "unit": "km"},
+                "vehicle.drivetrain.electricEngine.charging.hvStatus": {"value": null},
+                "vehicle.cabin.door.row1.driver.isOpen": {"value": null, "timestamp": null},
+                "vehicle.drivetrain.engine.isActive": {"value": null},
+                "vehicle.unknown.thing": {"value": null, "unit": null}
+            }),
+            json!([
+                {"path": "Vehicle.TraveledDistance", "value": null, "origin": "vehicle.vehicle.travelledDistance"},
+                {"path": "Vehicle.Powertrain.TractionBattery.Charging.Status", "value": null, "origin": "vehicle.drivetrain.electricEngine.charging.hvStatus"},
+                {"path": "Vehicle.Cabin.Door.Row1.DriverSide.IsOpen", "value": null, "origin": "vehicle.cabin.door.row1.driver.isOpen"},
+                {"path": "Vehicle.LowVoltageSystemState", "value": null, "origin": "vehicle.drivetrain.engine.isActive"},
+                {"path": "BMW.vehicle.unknown.thing", "value": null, "origin": "vehicle.unknown.thing"}
+            ]),
+        ),
+        (
+            "INVALID and -NA- measurements are null under the VSS path",
+            json!({
+                "vehicle.drivetrain.batteryManagement.batterySizeMax": {"value": "INVALID", "unit": "kWh"},
+                "vehicle.chassis.axle.row1.wheel.left.tire.pressure": {"value": "-NA-", "unit": "kPa"},
+                "vehicle.cabin.infotainment.navigation.currentLocation.fixStatus": {"value": "unknown"}
+            }),
+            json!([
+                {"path": "Vehicle.Powertrain.TractionBattery.GrossCapacity", "value": null, "origin": "vehicle.drivetrain.batteryManagement.batterySizeMax"},
+                {"path": "Vehicle.Chassis.Axle.Row1.Wheel.Left.Tire.Pressure", "value": null, "origin": "vehicle.chassis.axle.row1.wheel.left.tire.pressure"},
+                {"path": "Vehicle.CurrentLocation.GNSSReceiver.FixType", "value": null, "origin": "vehicle.cabin.infotainment.navigation.currentLocation.fixStatus"}
+            ]),
+        ),
+        (
+            "zero-width spaces and surrounding whitespace in descriptor names",
+            json!({
+                "vehicle.\u{200b}vehicle.\u{200b}travelledDistance": {"value": 1, "unit": "km"},
+                " vehicle.isMoving\u{200b} ": {"value": "ASN_isTrue"},
+                "vehicle.\u{200b}body.\u{200b}chargingPort.\u{200b}dcStatus": {"value": "CONNECTED"}
+            }),
+            json!([
+                {"path": "Vehicle.TraveledDistance", "value": 1000, "unit": "m", "origin": "vehicle.vehicle.travelledDistance"},
+                {"path": "Vehicle.IsMoving", "value": true, "origin": " vehicle.isMoving "},
+                {"path": "BMW.vehicle.body.chargingPort.dcStatus", "value": "CONNECTED", "origin": "vehicle.body.chargingPort.dcStatus"}
+            ]),
+        ),
+        (
+            "one message, many descriptors, each with its own timestamp, in message order",
+            json!({
+                "vehicle.drivetrain.electricEngine.charging.acVoltage": {"timestamp": "2025-10-18T10:14:19Z", "value": 229, "unit": "V"},
+                "vehicle.drivetrain.batteryManagement.header": {"timestamp": "2025-10-18T10:23:25.5Z", "value": 64, "unit": "percent"},
+                "vehicle.drivetrain.electricEngine.charging.hvStatus": {"timestamp": "2025-10-18T12:23:24+02:00", "value": "WAITING_FOR_CHARGING"},
+                "vehicle.isMoving": {"value": false},
+                "vehicle.body.hood.isOpen": {"timestamp": "yesterday", "value": "CLOSED"}
+            }),
+            json!([
+                {"path": "BMW.vehicle.drivetrain.electricEngine.charging.acVoltage", "value": 229, "unit": "V", "timestamp": "2025-10-18T10:14:19.000Z", "origin": "vehicle.drivetrain.electricEngine.charging.acVoltage"},
+                {"path": "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current", "value": 64.0, "unit": "percent", "timestamp": "2025-10-18T10:23:25.500Z", "origin": "vehicle.drivetrain.batteryManagement.header"},
+                {"path": "Vehicle.Powertrain.TractionBattery.Charging.Status", "value": "WAITING", "timestamp": "2025-10-18T10:23:24.000Z", "origin": "vehicle.drivetrain.electricEngine.charging.hvStatus"},
+                {"path": "Vehicle.Powertrain.TractionBattery.Charging.IsCharging", "value": false, "timestamp": "2025-10-18T10:23:24.000Z", "origin": "vehicle.drivetrain.electricEngine.charging.hvStatus"},
+                {"path": "Vehicle.IsMoving", "value": false, "origin": "vehicle.isMoving"},
+                {"path": "Vehicle.Body.Hood.IsOpen", "value": false, "timestamp": "yesterday", "origin": "vehicle.body.hood.isOpen"}
+            ]),
+        ),
+    ]
+}
+
+#[test]
+fn table_cases_produce_exactly_the_expected_signals() {
+    let cases = cases();
+    assert!(cases.len() >= 25);
+    for (name, data, expected) in cases {
+        assert_eq!(signals_of(data), expected, "case: {name}");
+    }
+}
+
+/// Every row (mapped or kept) is exercised by a case, and every VSS path of it appears.
+#[test]
+fn the_cases_cover_every_mapped_row() {
+    let mut descriptors = BTreeSet::new();
+    let mut paths = BTreeSet::new();
+    for (_, data, expected) in cases() {
+        for k in data.as_object().unwrap().keys() {
+            descriptors.insert(k.replace('\u{200b}', "").trim().to_string());
+        }
+        for s in expected.as_array().unwrap() {
+            paths.insert(s["path"].as_str().unwrap().to_string());
+        }
+    }
+    for row in mapping::ROWS {
+        assert!(
+            descriptors.contains(row.descriptor),
+            "no case for {}",
+            row.descriptor
+        );
+        for target in row.rule.targets() {
+            assert!(paths.contains(target), "no case yields {target}");
+        }
+    }
+}
+
+#[test]
+fn both_charging_status_tables_map_every_value() {
+    for (descriptor, table) in [
+        (
+            "vehicle.drivetrain.electricEngine.charging.status",
+            mapping::CHARGING_STATUS,
+        ),
+        (
+            "vehicle.drivetrain.electricEngine.charging.hvStatus",
+            mapping::HV_STATUS,
+        ),
+    ] {
+        for (wire, common) in table {
+            let s = signals_of(json!({ descriptor: {"value": wire} }));
+            assert_eq!(s[0]["path"], mapping::STATUS, "{wire}");
+            assert_eq!(s[0]["value"], *common, "{wire}");
+            if *common == "UNKNOWN" {
+                assert_eq!(s.as_array().unwrap().len(), 1, "{wire}");
+            } else {
+                assert_eq!(s[1]["path"], mapping::IS_CHARGING, "{wire}");
+                assert_eq!(s[1]["value"], *common == "CHARGING", "{wire}");
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// envelope
+
+#[test]
+fn id_is_the_sha256_of_the_bytes_stable_and_distinct() {
+    let a = br#"{"vin":"WBA00000000000001","data":{"vehicle.isMoving":{"value":true}}}"#;
+    let b = br#"{"vin":"WBA00000000000001","data":{"vehicle.isMoving":{"value":true}} }"#;
+    let ra = normalize(TOPIC, a).unwrap();
+    let ra2 = normalize(TOPIC, a).unwrap();
+    let rb = normalize(TOPIC, b).unwrap();
+    assert_eq!(ra.message_id, sha256_hex(a));
+    assert_eq!(ra.id, format!("bmw:{}", ra.message_id));
+    assert_eq!(ra.message_id.len(), 64);
+    assert!(ra
+        .message_id
+        .chars()
+        .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)));
+    assert_eq!(ra.id, ra2.id);
+    assert_ne!(ra.id, rb.id, "one byte more is another message");
+    assert_eq!(ra.signals, rb.signals);
+    assert_eq!(ra.provider, ProviderKind::BmwCardata);
+    assert_eq!(ra.source, "bmw");
+}
+
+#[test]
+fn malformed_payloads_are_refused_with_a_reason() {
+    let bad = |p: &[u8]| normalize(TOPIC, p).unwrap_err().reason;
+    assert!(bad(b"not json").contains("not JSON"));
+    assert!(bad(b"").contains("not JSON"));
+    assert!(bad(b"[1,2]").contains("not a JSON object"));
+    assert!(bad(b"\"WBA\"").contains("not a JSON object"));
+    assert!(bad(br#"{"data":{}}"#).contains("no `vin`"));
+    assert!(bad(br#"{"vin":"","data":{}}"#).contains("vin"));
+    assert!(bad(br#"{"vin":" \t","data":{}}"#).contains("vin"));
+    assert!(bad(br#"{"vin":12345,"data":{}}"#).contains("vin"));
+    assert!(bad(br#"{"vin":null}"#).contains("vin"));
+}
+
+#[test]
+fn the_envelope_is_lenient_about_everything_but_the_vin() {
+    for (payload, n) in [
+        (json!({"vin": VIN}), 0),
+        (json!({"vin": VIN, "data": null}), 0),
+        (json!({"vin": VIN, "data": {}}), 0),
+        (json!({"vin": VIN, "data": [1, 2]}), 1),
+        (
+            json!({"vin": VIN, "data": "x", "entityId": 5, "timestamp": {}}),
+            1,
+        ),
+    ] {
+        let r = normalize(TOPIC, payload.to_string().as_bytes()).expect("accepted");
+        assert_eq!(r.signals.len(), n, "{payload}");
+        if n == 1 {
+            assert_eq!(r.signals[0].path, "BMW.data");
+            assert_eq!(r.signals[0].origin, "data");
+            assert_eq!(r.signals[0].value, payload["data"]);
+        }
+    }
+}
+
+#[test]
+fn a_topic_naming_another_vin_does_not_change_the_record() {
+    let payload = json!({"vin": VIN, "data": {"vehicle.isMoving": {"value": true}}}).to_string();
+    let here = normalize(TOPIC, payload.as_bytes()).unwrap();
+    for topic in [
+        "gcid/WBAOTHERVIN000000",
+        "",
+        "no-slash",
+        "gcid/",
+        "a/b/c/WBA",
+    ] {
+        let r = normalize(topic, payload.as_bytes()).unwrap();
+        assert_eq!(r.vin, VIN, "{topic}");
+        assert_eq!(r, here, "{topic}");
+    }
+}
+
+#[test]
+fn strip_zero_width_is_exported_for_configured_names() {
+    use vinstream::providers::bmw::normalize::strip_zero_width;
+    assert_eq!(
+        strip_zero_width("\u{200b} vehicle.\u{200b}body.\u{200b}hood.isOpen \u{200b}"),
+        "vehicle.body.hood.isOpen"
+    );
+    assert_eq!(strip_zero_width("vehicle.isMoving"), "vehicle.isMoving");
+}
+
+// ---------------------------------------------------------------------------------
+// one message per descriptor of BMW's catalogue
+
+fn catalogue() -> Value {
+    let path = format!(
+        "{}/tests/data/bmw-cardata-catalogue.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap()
+}
+
+/// The numbers in a catalogue range ("0 km to 500000 km", "-90,0000 to + 90,0000",
+/// "0-1000 kPa"): a `-` is a sign only where no digit precedes it; `,` between digits is
+/// a decimal comma.
+fn numbers_in(range: &str) -> Vec<f64> {
+    let chars: Vec<char> = range.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let sign = chars[i] == '-'
+            && chars.get(i + 1).is_some_and(char::is_ascii_digit)
+            && (i == 0 || !chars[i - 1].is_ascii_alphanumeric());
+        if chars[i].is_ascii_digit() || sign {
+            let start = i;
+            i += 1;
+            while i < chars.len()
+                && (chars[i].is_ascii_digit()
+                    || ((chars[i] == '.' || chars[i] == ',')
+                        && chars.get(i + 1).is_some_and(char::is_ascii_digit)))
+            {
+                i += 1;
+            }
+            let text: String = chars[start..i]
+                .iter()
+                .map(|&c| if c == ',' { '.' } else { c })
+                .collect();
+            if let Ok(n) = text.parse() {
+                out.push(n);
+            }
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// A value of the descriptor's catalogue type inside its catalogue range.
+fn sample_value(item: &Value) -> Value {
+    let datatype = item["datatype"].as_str().unwrap_or("");
+    let range = item["range"].as_str().unwrap_or("");
+    let first_word = range
+        .split([',', ';', '\n'])
+        .map(str::trim)
+        .find(|w| !w.is_empty());
+    match datatype {
+        "boolean" => match first_word {
+            Some(w) if w.eq_ignore_ascii_case("true") || w.eq_ignore_ascii_case("false") => {
+                json!(true)
+            }
+            Some(w) => json!(w),
+            None => json!(true),
+        },
+        "string" => json!(first_word.unwrap_or("x")),
+        "uint8" | "uint16" | "uint32" | "int8" | "int16" | "int32" | "float" | "double" => {
+            let v = match numbers_in(range)[..] {
+                [a, b, ..] => (a + b) / 2.0,
+                [a] => a,
+                [] => 1.0,
+            };
+            if datatype.starts_with("float") || datatype == "double" {
+                json!(v)
+            } else {
+                json!(v.round() as i64)
+            }
+        }
+        // no or an empty datatype (fault memory, 12 V state of charge): an object
+        _ => json!({"raw": range}),
+    }
+}
+
+fn catalogue_message(descriptor: &str, item: &Value) -> (Value, Value) {
+    let value = sample_value(item);
+    let mut entry = json!({"timestamp": TS, "value": value});
+    if let Some(unit) = item["unit"].as_str().filter(|u| !u.is_empty()) {
+        entry["unit"] = json!(unit);
+    }
+    let msg = json!({
+        "vin": VIN, "entityId": "8f5a2a64-6c3f-4d1e-9a5e-2b7f1c0d9e11", "topic": VIN,
+        "timestamp": "2025-10-18T19:09:05.091Z", "data": { descriptor: entry }
+    });
+    (msg, value)
+}
+
+/// Catalogue descriptors whose catalogue-derived sample legitimately does not map.
+const SAMPLE_PASSES_THROUGH: &[(&str, &str)] = &[(
+    "vehicle.drivetrain.electricEngine.charging.status",
+    "its range column lists MANUAL_SELECTION…, not the statuses its description names",
+)];
+
+#[test]
+fn every_catalogue_descriptor_normalizes() {
+    let cat = catalogue();
+    let items = cat["items"].as_object().unwrap();
+    assert_eq!(
+        items.len() as u64,
+        cat["metadata"]["total_items"].as_u64().unwrap()
+    );
+    let mut messages = 0;
+    let mut mapped = 0;
+    for (descriptor, item) in items {
+        let (msg, value) = catalogue_message(descriptor, item);
+        let payload = msg.to_string();
+        let rec = normalize(TOPIC, payload.as_bytes())
+            .unwrap_or_else(|e| panic!("{descriptor}: refused: {e}"));
+        messages += 1;
+        assert!(!rec.signals.is_empty(), "{descriptor}: no signal");
+        for s in &rec.signals {
+            assert_eq!(s.origin, *descriptor);
+            assert_eq!(s.timestamp.as_deref(), Some(TSN), "{descriptor}");
+        }
+        let row = mapping::lookup(descriptor).filter(|r| !matches!(r.rule, Rule::Keep(_)));
+        let expect_mapped =
+            row.is_some() && !SAMPLE_PASSES_THROUGH.iter().any(|(d, _)| d == descriptor);
+        if expect_mapped {
+            mapped += 1;
+            let row = row.unwrap();
+            let targets = row.rule.targets();
+            let want = match row.rule {
+                Rule::ChargingStatus(_) => 1..=2,
+                _ => 1..=1,
+            };
+            assert!(
+                want.contains(&rec.signals.len()),
+                "{descriptor}: {} signals for {value}",
+                rec.signals.len()
+            );
+            for s in &rec.signals {
+                assert!(
+                    targets.contains(&s.path.as_str()),
+                    "{descriptor}: {value} became {} {:?}, not one of {targets:?}",
+                    s.path,
+                    s.value
+                );
+            }
+        } else {
+            assert_eq!(rec.signals.len(), 1, "{descriptor}");
+            let s = &rec.signals[0];
+            assert_eq!(s.path, format!("BMW.{descriptor}"));
+            assert_eq!(s.value, value, "{descriptor}: value as sent");
+            assert_eq!(
+                s.unit.as_deref(),
+                item["unit"].as_str().filter(|u| !u.is_empty()),
+                "{descriptor}: unit as sent"
+            );
+        }
+        // the same with zero-width spaces after every dot (as in catalogue exports)
+        let zw_descriptor = descriptor.replace('.', ".\u{200b}");
+        let (zw_msg, _) = catalogue_message(&zw_descriptor, item);
+        let zw = normalize(TOPIC, zw_msg.to_string().as_bytes()).unwrap();
+        let paths = |r: &Record| r.signals.iter().map(|s| s.path.clone()).collect::<Vec<_>>();
+        assert_eq!(paths(&zw), paths(&rec), "{descriptor} with U+200B");
+        assert!(zw.signals.iter().all(|s| s.origin == *descriptor));
+    }
+    assert_eq!(messages, items.len());
+    assert_eq!(messages, 244);
+    // every row whose descriptor is in this catalogue maps its sample, and the rows
+    // missing from this 2025-09 cache are the ones signals.md names from other sources
+    let in_catalogue = mapping::ROWS
+        .iter()
+        .filter(|r| !matches!(r.rule, Rule::Keep(_)) && items.contains_key(r.descriptor))
+        .count();
+    assert_eq!(mapped + SAMPLE_PASSES_THROUGH.len(), in_catalogue);
+    let missing: BTreeSet<&str> = mapping::ROWS
+        .iter()
+        .filter(|r| !matches!(r.rule, Rule::Keep(_)) && !items.contains_key(r.descriptor))
+        .map(|r| r.descriptor)
+        .collect();
+    assert_eq!(
+        missing,
+        BTreeSet::from([
+            "vehicle.body.chargingPort.lockedStatus",
+            "vehicle.cabin.door.lock.status",
+            "vehicle.drivetrain.fuelSystem.remainingFuelRange",
+            "vehicle.powertrain.electric.battery.stateOfCharge.displayed",
+            "vehicle.powertrain.electric.battery.stateOfHealth.displayed",
+        ])
+    );
+}
+
+#[test]
+fn catalogue_ranges_yield_the_numbers_they_name() {
+    assert_eq!(
+        numbers_in("0 km to 500000 km\nor\n0 mi to 310686 mi")[..2],
+        [0.0, 500000.0]
+    );
+    assert_eq!(numbers_in("-90,0000 to + 90,0000"), [-90.0, 90.0]);
+    assert_eq!(numbers_in("0-1000 kPa or -NA-"), [0.0, 1000.0]);
+    assert_eq!(numbers_in("-100% to 100%"), [-100.0, 100.0]);
+    assert_eq!(numbers_in("0 – 65500 Min, INVALID"), [0.0, 65500.0]);
+}
+
+// ---------------------------------------------------------------------------------
+// arbitrary JSON anywhere
+
+const WORDS: &[&str] = &[
+    "",
+    " ",
+    "\u{200b}",
+    "2025-10-18T19:09:04Z",
+    "2025-02-30T25:61:61Z",
+    "9999-12-31T23:59:59-23:59",
+    "km",
+    "mi",
+    "miles",
+    "%",
+    "percent",
+    "null",
+    "°C",
+    "gal",
+    "kW",
+    "min",
+    "ASN_isTrue",
+    "ASN_isUnknown",
+    "OPEN",
+    "INVALID",
+    "-NA-",
+    "CHARGINGACTIVE",
+    "SELECTIVE-LOCKED",
+    "NaN",
+    "inf",
+    "-1e999",
+    "1e400",
+    "87897",
+    "日本語🚗",
+    "WBA00000000000001",
+];
+
+/// Descriptors a message is built from: every row plus unknown names.
+fn descriptors() -> Vec<String> {
+    let mut d: Vec<String> = mapping::ROWS
+        .iter()
+        .map(|r| r.descriptor.to_string())
+        .collect();
+    d.extend(
+        [
+            "vehicle.unknown.value",
+            "vehicle.vehicleIdentification.basicVehicleData",
+            "vehicle.\u{200b}isMoving",
+            "",
+        ]
+        .map(str::to_string),
+    );
+    d
+}
+
+fn arb_number() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        any::<f64>().prop_filter_map("finite", |f| Number::from_f64(f).map(Value::Number)),
+        prop::sample::select(vec![
+            0.0,
+            1.0,
+            -1.0,
+            0.5,
+            100.0,
+            255.5,
+            1e308,
+            -1e308,
+            5e-324,
+            4294967295.6,
+            1e20,
+        ])
+        .prop_map(|f| json!(f)),
+    ]
+}
+
+fn arb_string() -> impl Strategy<Value = String> {
+    prop_oneof![
+        prop::sample::select(WORDS).prop_map(str::to_string),
+        "\\PC{0,12}",
+        any::<String>(),
+    ]
+}
+
+fn arb_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        arb_number(),
+        arb_string().prop_map(Value::String),
+    ];
+    leaf.prop_recursive(3, 32, 5, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+            prop::collection::vec(
+                (
+                    prop_oneof![
+                        3 => prop::sample::select(vec!["value", "unit", "timestamp", "vin", "data"])
+                            .prop_map(str::to_string),
+                        1 => arb_string(),
+                    ],
+                    inner
+                ),
+                0..5
+            )
+            .prop_map(|kv| Value::Object(kv.into_iter().collect::<Map<_, _>>())),
+        ]
+    })
+}
+
+/// A plausible entry: a value from the words, numbers or booleans, a unit, a timestamp.
+fn arb_entry() -> impl Strategy<Value = Value> {
+    (
+        prop_oneof![
+            prop::sample::select(WORDS).prop_map(|w| json!(w)),
+            arb_number(),
+            any::<bool>().prop_map(Value::Bool),
+        ],
+        prop::option::of(prop::sample::select(WORDS)),
+        prop::option::of(prop::sample::select(WORDS)),
+    )
+        .prop_map(|(value, unit, ts)| {
+            let mut e = json!({ "value": value });
+            if let Some(u) = unit {
+                e["unit"] = json!(u);
+            }
+            if let Some(t) = ts {
+                e["timestamp"] = json!(t);
+            }
+            e
+        })
+}
+
+/// Where in a message the arbitrary value goes.
+#[derive(Debug, Clone, Copy)]
+enum Pos {
+    Vin,
+    Data,
+    EnvelopeField,
+    Entry,
+    Value,
+    Unit,
+    Timestamp,
+    EntryExtra,
+    NewDescriptor,
+}
+
+fn base_message(picks: &[(usize, Value)]) -> Value {
+    let names = descriptors();
+    let mut data = Map::new();
+    for (i, entry) in picks {
+        data.insert(names[i % names.len()].clone(), entry.clone());
+    }
+    json!({
+        "vin": VIN, "entityId": "8f5a2a64-6c3f-4d1e-9a5e-2b7f1c0d9e11", "topic": VIN,
+        "timestamp": "2025-10-18T19:09:05.091Z", "data": data
+    })
+}
+
+fn substitute(msg: &mut Value, pos: Pos, n: usize, key: &str, v: Value) {
+    let keys: Vec<String> = msg["data"]
+        .as_object()
+        .map(|d| d.keys().cloned().collect())
+        .unwrap_or_default();
+    let pick = (!keys.is_empty()).then(|| keys[n % keys.len()].clone());
+    fn entry<'a>(msg: &'a mut Value, pick: &Option<String>) -> Option<&'a mut Value> {
+        msg["data"].get_mut(pick.as_ref()?)
+    }
+    match pos {
+        Pos::Vin => msg["vin"] = v,
+        Pos::Data => msg["data"] = v,
+        Pos::EnvelopeField => {
+            let field = ["entityId", "topic", "timestamp", key][n % 4].to_string();
+            if field != "vin" && field != "data" {
+                msg[field.as_str()] = v;
+            }
+        }
+        Pos::Entry => {
+            if let Some(e) = entry(msg, &pick) {
+                *e = v;
+            }
+        }
+        Pos::Value | Pos::Unit | Pos::Timestamp | Pos::EntryExtra => {
+            let field = match pos {
+                Pos::Value => "value",
+                Pos::Unit => "unit",
+                Pos::Timestamp => "timestamp",
+                _ => key,
+            };
+            if let Some(Value::Object(e)) = entry(msg, &pick) {
+                e.insert(field.to_string(), v);
+            }
+        }
+        Pos::NewDescriptor => {
+            if let Some(d) = msg["data"].as_object_mut() {
+                d.insert(key.to_string(), v);
+            }
+        }
+    }
+}
+
+fn check(topic: &str, msg: &Value) -> Result<(), TestCaseError> {
+    let payload = serde_json::to_vec(msg).unwrap();
+    let got = normalize(topic, &payload);
+    let vin_ok = matches!(msg.get("vin"), Some(Value::String(s)) if !s.trim().is_empty());
+    let rec = match (vin_ok, got) {
+        (true, Ok(rec)) => rec,
+        (false, Err(_)) => return Ok(()),
+        (true, Err(e)) => return Err(TestCaseError::fail(format!("refused ({e}): {msg}"))),
+        (false, Ok(_)) => return Err(TestCaseError::fail(format!("accepted: {msg}"))),
+    };
+    prop_assert_eq!(&rec.message_id, &sha256_hex(&payload));
+    let line: Value = serde_json::from_slice(&rec.to_json_line())
+        .map_err(|e| TestCaseError::fail(format!("record not JSON: {e}")))?;
+    prop_assert!(line["signals"].is_array());
+    match &msg["data"] {
+        Value::Object(data) => {
+            let origins: BTreeSet<String> =
+                data.keys().map(|k| k.replace('\u{200b}', "")).collect();
+            prop_assert!(rec.signals.len() >= data.len());
+            for s in &rec.signals {
+                prop_assert!(
+                    origins.contains(&s.origin),
+                    "origin {:?}: {}",
+                    s.origin,
+                    msg
+                );
+                prop_assert!(
+                    s.path.starts_with("Vehicle.") || s.path.starts_with("BMW."),
+                    "path {}",
+                    s.path
+                );
+                if s.path.starts_with("Vehicle.") {
+                    prop_assert!(!s.path.contains('*'));
+                    prop_assert!(s.value.is_null() || !s.value.is_object());
+                }
+            }
+            for k in data.keys() {
+                let o = k.replace('\u{200b}', "");
+                prop_assert!(rec.signals.iter().any(|s| s.origin == o), "{k} lost");
+            }
+        }
+        Value::Null => prop_assert!(rec.signals.is_empty()),
+        other if msg.get("data").is_some() => {
+            prop_assert_eq!(rec.signals.len(), 1);
+            prop_assert_eq!(&rec.signals[0].value, other);
+        }
+        _ => prop_assert!(rec.signals.is_empty()),
+    }
+    Ok(())
+}
+
+fn arb_topic() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just(String::new()),
+        Just(TOPIC.to_string()),
+        arb_string().prop_map(|vin| format!("8f5a2a64-6c3f-4d1e-9a5e-2b7f1c0d9e11/{vin}")),
+        arb_string(),
+    ]
+}
+
+/// 256 cases; `PROPTEST_CASES=5000` for a longer hunt.
+fn config() -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(256);
+    ProptestConfig {
+        cases,
+        ..ProptestConfig::default()
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Arbitrary JSON at any position of a BMW message: no panic; a message with a VIN
+    /// is accepted, its id is the payload hash, every data entry leaves a signal whose
+    /// origin is that entry's descriptor, and every path is VSS or `BMW.`.
+    #[test]
+    fn arbitrary_json_anywhere_in_a_bmw_message(
+        picks in prop::collection::vec((any::<usize>(), arb_entry()), 0..6),
+        pos in prop::sample::select(vec![
+            Pos::Vin, Pos::Data, Pos::EnvelopeField, Pos::Entry, Pos::Value, Pos::Unit,
+            Pos::Timestamp, Pos::EntryExtra, Pos::NewDescriptor,
+        ]),
+        n in any::<usize>(),
+        key in arb_string(),
+        v in arb_json(),
+        topic in arb_topic(),
+    ) {
+        let mut msg = base_message(&picks);
+        substitute(&mut msg, pos, n, &key, v);
+        check(&topic, &msg)?;
+    }
+}
