@@ -52,7 +52,7 @@ pub async fn run(config: Config) -> Result<(), String> {
             // unacked and the broker redelivers it.
             let _ = tx.send(Msg::Delivery(d));
         });
-        sessions.push(providers::start(name, c, state_dir, deliver)?);
+        sessions.push(providers::start(name, c, state_dir, deliver).await?);
     }
     info!(
         providers = sessions.len(),

@@ -5,7 +5,7 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use vinstream::config::{self, Config, ProviderConfig};
+use vinstream::config::{self, Config};
 use vinstream::record::ProviderKind;
 
 #[derive(Parser)]
@@ -42,6 +42,19 @@ enum Command {
         )]
         config: PathBuf,
     },
+    /// Log in to BMW CarData (device-code flow) and write the token file.
+    BmwLogin {
+        /// The CarData client id from the BMW portal.
+        #[arg(long)]
+        client_id: String,
+        /// Where to write the tokens (mode 0600); the daemon's `token_file`.
+        #[arg(long)]
+        token_file: PathBuf,
+        #[arg(long, default_value = vinstream::providers::bmw::oauth::DEFAULT_DEVICE_CODE_URL)]
+        device_code_url: String,
+        #[arg(long, default_value = vinstream::providers::bmw::oauth::DEFAULT_TOKEN_URL)]
+        token_url: String,
+    },
     /// Normalize provider payloads from FILE or stdin and print records.
     Normalize {
         #[arg(long, value_enum)]
@@ -61,11 +74,50 @@ enum Format {
 }
 
 fn main() -> ExitCode {
+    // One TLS crypto provider for the whole process (rumqttc and reqwest both use it).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = Cli::parse();
     match cli.command {
         Command::Run { config } => run(config),
         Command::Check { config } => check(config),
         Command::Normalize { format, file } => normalize(format, file),
+        Command::BmwLogin {
+            client_id,
+            token_file,
+            device_code_url,
+            token_url,
+        } => bmw_login(&client_id, &token_file, &device_code_url, &token_url),
+    }
+}
+
+fn bmw_login(
+    client_id: &str,
+    token_file: &std::path::Path,
+    device_code_url: &str,
+    token_url: &str,
+) -> ExitCode {
+    use vinstream::providers::bmw::{login, oauth::OAuth};
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = runtime.block_on(async {
+        let oauth = OAuth::new(client_id, device_code_url, token_url)?;
+        let mut out = std::io::stdout();
+        login::login(&oauth, token_file, &mut out).await
+    });
+    match result {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("vinstream bmw-login: {e}");
+            ExitCode::from(1)
+        }
     }
 }
 
@@ -109,12 +161,10 @@ fn check(path: PathBuf) -> ExitCode {
     };
     println!("{}: configuration is valid", path.display());
     for (name, p) in &config.providers {
-        let (host, port, topic) = match p {
-            ProviderConfig::HighMobilityV1(c) => (&c.host, c.port, c.topic_filter()),
-            ProviderConfig::HighMobilityV2(c) => (&c.host, c.port, c.topic_filter()),
-        };
+        let (host, port) = p.broker();
+        let topics = p.topics().join(", ");
         println!(
-            "  provider {name}: {} {host}:{port} topic {topic}",
+            "  provider {name}: {} {host}:{port} topic {topics}",
             p.kind()
         );
     }

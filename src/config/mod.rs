@@ -301,14 +301,11 @@ fn provider(key: &str, t: toml::Table) -> Result<ProviderConfig, Vec<Problem>> {
     match type_of(key, &t).map_err(|p| vec![p])?.as_str() {
         "high_mobility_v2" => typed(t, key).map(ProviderConfig::HighMobilityV2),
         "high_mobility_v1" => typed(t, key).map(ProviderConfig::HighMobilityV1),
-        "bmw_cardata" => Err(vec![Problem {
-            key: format!("{key}.type"),
-            message: "this provider type is not supported by this build yet".into(),
-        }]),
+        "bmw_cardata" => typed(t, key).map(ProviderConfig::Bmw),
         other => Err(vec![Problem {
             key: format!("{key}.type"),
             message: format!(
-                "unknown provider type `{other}` (expected high_mobility_v1 or high_mobility_v2)"
+                "unknown provider type `{other}` (expected high_mobility_v1, high_mobility_v2 or bmw_cardata)"
             ),
         }]),
     }

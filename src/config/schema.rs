@@ -185,6 +185,68 @@ impl HighMobilityV1Config {
     }
 }
 
+/// `type = "bmw_cardata"`: BMW CarData streaming (MQTT 3.1.1, id token as password).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BmwConfig {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default = "default_bmw_host")]
+    pub host: String,
+    #[serde(default = "default_bmw_port")]
+    pub port: u16,
+    /// The CarData client id (OAuth), from the BMW portal.
+    pub client_id: String,
+    /// The MQTT username; also the client id, as BMW allows one connection per GCID.
+    pub gcid: String,
+    pub token_file: PathBuf,
+    /// `[]` subscribes `{gcid}/+`; otherwise one `{gcid}/{vin}` each.
+    #[serde(default)]
+    pub vins: Vec<String>,
+    #[serde(default = "default_token_url")]
+    pub token_url: String,
+    #[serde(default = "default_device_code_url")]
+    pub device_code_url: String,
+    /// Refresh this long before the id token expires.
+    #[serde(default = "default_refresh_before")]
+    pub refresh_before: Duration,
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+    #[serde(default)]
+    pub server_name: Option<String>,
+    #[serde(default)]
+    pub session: SessionTuning,
+}
+
+impl BmwConfig {
+    pub fn topic_filters(&self) -> Vec<String> {
+        if self.vins.is_empty() {
+            vec![format!("{}/+", self.gcid)]
+        } else {
+            self.vins
+                .iter()
+                .map(|v| format!("{}/{v}", self.gcid))
+                .collect()
+        }
+    }
+}
+
+fn default_bmw_host() -> String {
+    "customer.streaming-cardata.bmwgroup.com".into()
+}
+fn default_bmw_port() -> u16 {
+    9000
+}
+fn default_token_url() -> String {
+    crate::providers::bmw::oauth::DEFAULT_TOKEN_URL.into()
+}
+fn default_device_code_url() -> String {
+    crate::providers::bmw::oauth::DEFAULT_DEVICE_CODE_URL.into()
+}
+fn default_refresh_before() -> Duration {
+    Duration(std::time::Duration::from_secs(600))
+}
+
 fn default_hm_v1_host() -> String {
     "mqtt.high-mobility.com".into()
 }
@@ -257,6 +319,7 @@ pub struct StdoutSinkConfig {
 pub enum ProviderConfig {
     HighMobilityV1(HighMobilityV1Config),
     HighMobilityV2(HighMobilityV2Config),
+    Bmw(BmwConfig),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -277,14 +340,35 @@ impl ProviderConfig {
         match self {
             ProviderConfig::HighMobilityV1(_) => "high_mobility_v1",
             ProviderConfig::HighMobilityV2(_) => "high_mobility_v2",
+            ProviderConfig::Bmw(_) => "bmw_cardata",
         }
     }
 
-    /// Broker and client id: the broker allows one live connection per pair.
-    pub fn identity(&self) -> (&str, Option<&str>) {
+    /// Host and port of the broker.
+    pub fn broker(&self) -> (&str, u16) {
         match self {
-            ProviderConfig::HighMobilityV1(c) => (&c.host, Some(&c.client_id)),
-            ProviderConfig::HighMobilityV2(c) => (&c.host, c.client_id.as_deref()),
+            ProviderConfig::HighMobilityV1(c) => (&c.host, c.port),
+            ProviderConfig::HighMobilityV2(c) => (&c.host, c.port),
+            ProviderConfig::Bmw(c) => (&c.host, c.port),
+        }
+    }
+
+    /// The subscription filters.
+    pub fn topics(&self) -> Vec<String> {
+        match self {
+            ProviderConfig::HighMobilityV1(c) => vec![c.topic_filter()],
+            ProviderConfig::HighMobilityV2(c) => vec![c.topic_filter()],
+            ProviderConfig::Bmw(c) => c.topic_filters(),
+        }
+    }
+
+    /// Broker, account identity and its key: the broker allows one live connection per
+    /// pair (per certificate for High Mobility, per GCID for BMW).
+    pub fn identity(&self) -> (&str, Option<&str>, &'static str) {
+        match self {
+            ProviderConfig::HighMobilityV1(c) => (&c.host, Some(&c.client_id), "client_id"),
+            ProviderConfig::HighMobilityV2(c) => (&c.host, c.client_id.as_deref(), "client_id"),
+            ProviderConfig::Bmw(c) => (&c.host, Some(&c.gcid), "gcid"),
         }
     }
 
@@ -293,6 +377,7 @@ impl ProviderConfig {
         match self {
             ProviderConfig::HighMobilityV1(c) => &c.session,
             ProviderConfig::HighMobilityV2(c) => &c.session,
+            ProviderConfig::Bmw(c) => &c.session,
         }
     }
 }

@@ -165,3 +165,59 @@ fn v1_requires_the_certificate_id_and_defaults_its_topic() {
     assert_eq!(c.topic_filter(), "sandbox/level13/APP/#");
     assert_eq!(c.host, "mqtt.high-mobility.com");
 }
+
+#[test]
+fn bmw_defaults_topics_and_the_one_connection_per_gcid_rule() {
+    let bmw = |name: &str, vins: &str| {
+        format!(
+            "[providers.{name}]\ntype = \"bmw_cardata\"\nclient_id = \"c\"\ngcid = \"G\"\n\
+             token_file = \"/nonexistent/t.json\"\nvins = {vins}\n"
+        )
+    };
+    let text = format!(
+        "{}{}[sinks.o]\ntype = \"stdout\"\n",
+        bmw("a", "[]"),
+        bmw("b", "[\"V1\", \"V2\"]")
+    );
+    let problems = parse(&text, &no_env).unwrap_err();
+    let dup: Vec<&Problem> = problems
+        .iter()
+        .filter(|p| p.message.contains("one connection per"))
+        .collect();
+    assert_eq!(dup.len(), 1, "{problems:?}");
+    assert_eq!(dup[0].key, "providers.b.gcid");
+    assert!(problems
+        .iter()
+        .any(|p| p.key == "providers.a.token_file" && p.message.contains("bmw-login")));
+
+    let t: toml::Table = bmw("x", "[\"V1\", \"V2\"]").parse().unwrap();
+    let c: BmwConfig = typed(
+        t["providers"]["x"].as_table().unwrap().clone(),
+        "providers.x",
+    )
+    .unwrap();
+    assert_eq!(c.topic_filters(), ["G/V1", "G/V2"]);
+    assert_eq!(c.host, "customer.streaming-cardata.bmwgroup.com");
+    assert_eq!(c.port, 9000);
+    assert_eq!(c.refresh_before.0, std::time::Duration::from_secs(600));
+    let t: toml::Table = bmw("x", "[]").parse().unwrap();
+    let c: BmwConfig = typed(
+        t["providers"]["x"].as_table().unwrap().clone(),
+        "providers.x",
+    )
+    .unwrap();
+    assert_eq!(c.topic_filters(), ["G/+"]);
+}
+
+#[test]
+fn bmw_tokens_only_travel_over_https_or_loopback() {
+    let text = "[providers.b]\ntype = \"bmw_cardata\"\nclient_id = \"c\"\ngcid = \"G\"\n\
+                token_file = \"/nonexistent/t.json\"\ntoken_url = \"http://example.com/token\"\n\
+                device_code_url = \"http://127.0.0.1:8080/device\"\nvins = [\"a/b\"]\n\
+                [sinks.o]\ntype = \"stdout\"\n";
+    let problems = parse(text, &no_env).unwrap_err();
+    let k = keys(&problems);
+    assert!(k.contains(&"providers.b.token_url"), "{k:?}");
+    assert!(!k.contains(&"providers.b.device_code_url"), "{k:?}");
+    assert!(k.contains(&"providers.b.vins[0]"), "{k:?}");
+}

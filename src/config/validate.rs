@@ -1,7 +1,7 @@
 //! Checks beyond the schema: values that parse but make no sense, and the files
 //! a config points at (they must exist and parse, so `check` catches them before `run`).
 
-use super::{Config, Problem, ProviderConfig, SessionTuning};
+use super::{BmwConfig, Config, Problem, ProviderConfig, SessionTuning};
 use crate::mqtt::tls;
 use std::path::Path;
 
@@ -41,31 +41,27 @@ pub(super) fn semantics(c: &Config, problems: &mut Vec<Problem>) {
     let mut identities: Vec<(String, String, String)> = Vec::new();
     for (name, provider) in &c.providers {
         let key = |k: &str| format!("providers.{name}.{k}");
-        let (application_id, topic) = match provider {
-            ProviderConfig::HighMobilityV1(hm) => (&hm.application_id, &hm.topic),
-            ProviderConfig::HighMobilityV2(hm) => (&hm.application_id, &hm.topic),
-        };
-        if application_id.trim().is_empty() {
-            p(&key("application_id"), "must not be empty".into());
+        match provider {
+            ProviderConfig::HighMobilityV1(hm) => {
+                hm_ids(&hm.application_id, &hm.topic, &key, &mut p)
+            }
+            ProviderConfig::HighMobilityV2(hm) => {
+                hm_ids(&hm.application_id, &hm.topic, &key, &mut p)
+            }
+            ProviderConfig::Bmw(b) => bmw(b, &key, &mut p),
         }
-        if topic.as_deref() == Some("") {
-            p(&key("topic"), "must not be empty when set".into());
-        }
-        let (host, client_id) = provider.identity();
+        let (host, id, id_key) = provider.identity();
         if host.trim().is_empty() {
             p(&key("host"), "must not be empty".into());
         }
-        if let Some(id) = client_id {
-            if id.is_empty() {
-                p(&key("client_id"), "must not be empty".into());
+        if let Some(id) = id {
+            if id.trim().is_empty() {
+                p(&key(id_key), "must not be empty".into());
             } else {
-                identities.push((host.to_string(), id.to_string(), name.clone()));
+                identities.push((host.to_string(), id.to_string(), format!("{name}.{id_key}")));
             }
         }
-        let port = match provider {
-            ProviderConfig::HighMobilityV1(hm) => hm.port,
-            ProviderConfig::HighMobilityV2(hm) => hm.port,
-        };
+        let (_, port) = provider.broker();
         if port == 0 {
             p(&key("port"), "must be a port number from 1 to 65535".into());
         }
@@ -75,14 +71,67 @@ pub(super) fn semantics(c: &Config, problems: &mut Vec<Problem>) {
     for pair in identities.windows(2) {
         if pair[0].0 == pair[1].0 && pair[0].1 == pair[1].1 {
             p(
-                &format!("providers.{}.client_id", pair[1].2),
+                &format!("providers.{}", pair[1].2),
                 format!(
-                    "same broker and client id as providers.{}: the broker allows one connection per client id (certificate), so the two would keep taking the session from each other",
+                    "same broker and identity as providers.{}: the broker allows one connection per client id (certificate) or GCID, so the two would keep taking the session from each other",
                     pair[0].2
                 ),
             );
         }
     }
+}
+
+fn hm_ids(
+    application_id: &str,
+    topic: &Option<String>,
+    key: &dyn Fn(&str) -> String,
+    p: &mut dyn FnMut(&str, String),
+) {
+    if application_id.trim().is_empty() {
+        p(&key("application_id"), "must not be empty".into());
+    }
+    if topic.as_deref() == Some("") {
+        p(&key("topic"), "must not be empty when set".into());
+    }
+}
+
+fn bmw(b: &BmwConfig, key: &dyn Fn(&str) -> String, p: &mut dyn FnMut(&str, String)) {
+    if b.client_id.trim().is_empty() {
+        p(&key("client_id"), "must not be empty".into());
+    }
+    for (field, url) in [
+        ("token_url", &b.token_url),
+        ("device_code_url", &b.device_code_url),
+    ] {
+        if let Err(m) = secure_url(url) {
+            p(&key(field), m);
+        }
+    }
+    for (i, vin) in b.vins.iter().enumerate() {
+        if vin.trim().is_empty() || vin.contains(['/', '+', '#']) {
+            p(&key(&format!("vins[{i}]")), format!("`{vin}` is not a VIN"));
+        }
+    }
+    if b.refresh_before.0 >= std::time::Duration::from_secs(3000) {
+        p(
+            &key("refresh_before"),
+            "must be well below the id token's one-hour lifetime (e.g. \"10m\")".into(),
+        );
+    }
+}
+
+/// Tokens only travel over HTTPS, or plain HTTP to this machine (tests, local proxies).
+fn secure_url(url: &str) -> Result<(), String> {
+    if url.starts_with("https://") {
+        return Ok(());
+    }
+    let local = ["http://127.0.0.1", "http://localhost", "http://[::1]"];
+    if local.iter().any(|l| url.starts_with(l)) {
+        return Ok(());
+    }
+    Err(format!(
+        "`{url}` must be an https:// URL (tokens are sent to it)"
+    ))
 }
 
 fn session(s: &SessionTuning, key: &dyn Fn(&str) -> String, p: &mut dyn FnMut(&str, String)) {
@@ -120,6 +169,27 @@ pub(super) fn referenced_files(key: &str, table: &toml::Table) -> Vec<Problem> {
         ("key_file", |p| tls::load_key(p).map(drop)),
     ];
     let mut problems = Vec::new();
+    if let Some(toml::Value::String(path)) = table.get("token_file") {
+        match crate::providers::bmw::tokens::TokenSet::load(Path::new(path)) {
+            Ok(t) => {
+                if let Some(toml::Value::String(gcid)) = table.get("gcid") {
+                    if *gcid != t.gcid {
+                        problems.push(Problem {
+                            key: format!("{key}.gcid"),
+                            message: format!(
+                                "the token file {path} belongs to GCID {}; log in again or fix gcid",
+                                t.gcid
+                            ),
+                        });
+                    }
+                }
+            }
+            Err(message) => problems.push(Problem {
+                key: format!("{key}.token_file"),
+                message,
+            }),
+        }
+    }
     for (field, load) in FILES {
         if let Some(toml::Value::String(path)) = table.get(*field) {
             if let Err(message) = load(Path::new(path)) {

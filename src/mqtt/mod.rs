@@ -9,4 +9,6 @@ pub mod session;
 pub mod tls;
 
 pub use conn::{ConnectOptions, Protocol};
-pub use session::{AckHandle, DeliverFn, Delivery, Session, SessionSpec, Status};
+pub use session::{
+    AckHandle, CredentialsHandle, DeliverFn, Delivery, Session, SessionSpec, Status,
+};

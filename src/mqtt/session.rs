@@ -73,6 +73,12 @@ pub struct Status {
     pub subscribed: bool,
 }
 
+impl Status {
+    pub fn ready(&self) -> bool {
+        self.connected && self.subscribed
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Phase {
     Running,
@@ -98,6 +104,7 @@ pub struct Shared {
     pub(super) subscribed: AtomicBool,
     /// The broker refused our credentials: whoever owns them should renew them now.
     pub(super) auth_failed: Notify,
+    pub(super) problem: Mutex<Option<String>>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -135,6 +142,38 @@ pub struct Session {
     shared: Arc<Shared>,
     phase: watch::Sender<Phase>,
     task: JoinHandle<()>,
+    /// Tasks that serve this session (token refresh) and end with it.
+    companions: Vec<JoinHandle<()>>,
+}
+
+/// What a credential owner (the BMW token refresher) may do to a running session.
+#[derive(Clone)]
+pub struct CredentialsHandle {
+    shared: Arc<Shared>,
+}
+
+impl CredentialsHandle {
+    /// Use new credentials (a refreshed token): a live connection is closed cleanly and
+    /// reopened with them, the persistent session resuming; takes effect within one
+    /// keep-alive interval.
+    pub fn rotate(&self, user: String, password: String) {
+        self.shared.lock().new_credentials = Some((user, password));
+    }
+
+    /// Resolves when the broker refuses our credentials (bad user name/password, not
+    /// authorized), so a token can be renewed at once instead of at its expiry.
+    pub async fn auth_failed(&self) {
+        self.shared.auth_failed.notified().await
+    }
+
+    /// Report a problem that keeps the session from working (shown by /readyz), or clear it.
+    pub fn set_problem(&self, problem: Option<String>) {
+        *self
+            .shared
+            .problem
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = problem;
+    }
 }
 
 impl Session {
@@ -153,6 +192,7 @@ impl Session {
             connected: AtomicBool::new(false),
             subscribed: AtomicBool::new(false),
             auth_failed: Notify::new(),
+            problem: Mutex::new(None),
         });
         let (phase, phase_rx) = watch::channel(Phase::Running);
         let driver = Driver::new(spec, shared.clone(), conn, out, phase_rx);
@@ -161,6 +201,7 @@ impl Session {
             shared,
             phase,
             task,
+            companions: Vec::new(),
         }
     }
 
@@ -175,17 +216,15 @@ impl Session {
         }
     }
 
-    /// Use new credentials (a refreshed token): a live connection is closed cleanly and
-    /// reopened with them, the persistent session resuming; takes effect within one
-    /// keep-alive interval.
-    pub fn rotate_credentials(&self, user: String, password: String) {
-        self.shared.lock().new_credentials = Some((user, password));
+    pub fn credentials(&self) -> CredentialsHandle {
+        CredentialsHandle {
+            shared: self.shared.clone(),
+        }
     }
 
-    /// Resolves when the broker refuses our credentials (bad user name/password, not
-    /// authorized), so a token can be renewed at once instead of at its expiry.
-    pub async fn auth_failed(&self) {
-        self.shared.auth_failed.notified().await
+    /// Run `task` alongside the session; it is stopped when the session disconnects.
+    pub fn attach(&mut self, task: JoinHandle<()>) {
+        self.companions.push(task);
     }
 
     /// Stop forwarding new publishes. Returns once no further delivery can be sent,
@@ -194,8 +233,21 @@ impl Session {
         self.shared.lock().draining = true;
     }
 
+    /// Why the session cannot work, when something else than the connection says so
+    /// (an expired login).
+    pub fn problem(&self) -> Option<String> {
+        self.shared
+            .problem
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
     /// Send DISCONNECT after the acks already queued, wait for the broker to close.
     pub async fn disconnect(self, timeout: Duration) {
+        for companion in &self.companions {
+            companion.abort();
+        }
         let _ = self.phase.send(Phase::Disconnect);
         {
             let mut inner = self.shared.lock();
@@ -210,4 +262,3 @@ impl Session {
         }
     }
 }
-

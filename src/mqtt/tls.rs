@@ -68,7 +68,7 @@ pub fn load_key(path: &Path) -> Result<PrivateKeyDer<'static>, String> {
     })
 }
 
-/// Build the client config. `ca_file = None` trusts the bundled web PKI roots.
+/// Build the client config. `ca_file = None` trusts the system's CA certificates.
 pub fn client_config(files: &TlsFiles) -> Result<Arc<ClientConfig>, String> {
     let mut roots = RootCertStore::empty();
     match &files.ca_file {
@@ -79,7 +79,16 @@ pub fn client_config(files: &TlsFiles) -> Result<Arc<ClientConfig>, String> {
                     .map_err(|e| format!("{}: unusable CA certificate: {e}", ca.display()))?;
             }
         }
-        None => return Err("a CA file is required (system roots are not bundled yet)".into()),
+        None => {
+            let found = rustls_native_certs::load_native_certs();
+            let (added, _) = roots.add_parsable_certificates(found.certs);
+            if added == 0 {
+                return Err(
+                    "no trusted CA certificates found on this system (install ca-certificates or set ca_file)"
+                        .into(),
+                );
+            }
+        }
     }
     let builder = ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()

@@ -50,11 +50,12 @@ pub fn kind_of(config: &ProviderConfig) -> ProviderKind {
     match config {
         ProviderConfig::HighMobilityV1(_) => ProviderKind::HighMobilityV1,
         ProviderConfig::HighMobilityV2(_) => ProviderKind::HighMobilityV2,
+        ProviderConfig::Bmw(_) => ProviderKind::BmwCardata,
     }
 }
 
 /// Start a provider's session; deliveries go to `out`.
-pub fn start(
+pub async fn start(
     name: &str,
     config: &ProviderConfig,
     state_dir: &Path,
@@ -63,5 +64,6 @@ pub fn start(
     match config {
         ProviderConfig::HighMobilityV1(c) => high_mobility::start_v1(name, c, out),
         ProviderConfig::HighMobilityV2(c) => high_mobility::start_v2(name, c, state_dir, out),
+        ProviderConfig::Bmw(c) => bmw::start(name, c, out).await,
     }
 }

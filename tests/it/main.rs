@@ -3,10 +3,12 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod bmw;
 mod cli;
 mod hm_proptest;
 mod hm_schema;
 mod hm_v1;
 mod hm_v2;
+mod normalize_bmw;
 mod normalize_hm;
 mod normalize_hm_cases;

@@ -14,6 +14,7 @@
 
 pub mod daemon;
 pub mod mosquitto;
+pub mod oauth;
 pub mod pki;
 pub mod publisher;
 pub mod schema_gen;

@@ -1,5 +1,11 @@
 //! BMW CarData streaming: MQTT 3.1.1 over TLS, the GCID as username and a one-hour OAuth
 //! id token as password, one connection per GCID.
 
+mod connector;
+pub mod login;
 pub mod mapping;
 pub mod normalize;
+pub mod oauth;
+pub mod tokens;
+
+pub use connector::start;
