@@ -301,7 +301,13 @@ fn provider(key: &str, t: toml::Table) -> Result<ProviderConfig, Vec<Problem>> {
     match type_of(key, &t).map_err(|p| vec![p])?.as_str() {
         "high_mobility_v2" => typed(t, key).map(ProviderConfig::HighMobilityV2),
         "high_mobility_v1" => typed(t, key).map(ProviderConfig::HighMobilityV1),
-        "bmw_cardata" => typed(t, key).map(ProviderConfig::Bmw),
+        "bmw_cardata" => typed::<BmwConfig>(t, key).map(|mut c| {
+            // Values copied from BMW's portal pages carry zero-width spaces.
+            use crate::providers::bmw::normalize::strip_zero_width;
+            c.gcid = strip_zero_width(&c.gcid);
+            c.vins = c.vins.iter().map(|v| strip_zero_width(v)).collect();
+            ProviderConfig::Bmw(c)
+        }),
         other => Err(vec![Problem {
             key: format!("{key}.type"),
             message: format!(

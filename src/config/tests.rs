@@ -221,3 +221,21 @@ fn bmw_tokens_only_travel_over_https_or_loopback() {
     assert!(!k.contains(&"providers.b.device_code_url"), "{k:?}");
     assert!(k.contains(&"providers.b.vins[0]"), "{k:?}");
 }
+
+#[test]
+fn zero_width_spaces_copied_from_the_portal_are_stripped() {
+    let text = "[providers.b]\ntype = \"bmw_cardata\"\nclient_id = \"c\"\ngcid = \"G\u{200b}1\"\n\
+                token_file = \"/nonexistent/t.json\"\nvins = [\"\u{200b}WBA1\"]\n[sinks.o]\ntype = \"stdout\"\n";
+    let problems = parse(text, &no_env).unwrap_err();
+    assert!(
+        problems.iter().all(|p| p.key == "providers.b.token_file"),
+        "{problems:?}"
+    );
+    let t: toml::Table = text.parse().unwrap();
+    let c = provider(
+        "providers.b",
+        t["providers"]["b"].as_table().unwrap().clone(),
+    )
+    .unwrap();
+    assert_eq!(c.topics(), ["G1/WBA1"]);
+}
