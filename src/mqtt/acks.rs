@@ -143,3 +143,84 @@ mod tests {
         assert!(s.complete(a).is_empty());
     }
 }
+
+/// Model test: for any interleaving of receive / accept / reconnect events, acks go out
+/// in receive order, never for a stale epoch, never before acceptance, and nothing
+/// accepted in the current epoch is held back once its predecessors are accepted.
+#[cfg(test)]
+mod model {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Event {
+        Receive {
+            qos0: bool,
+        },
+        /// Accept the n-th (mod len) delivery ever received that is not accepted yet.
+        Accept(usize),
+        Reconnect,
+    }
+
+    fn event() -> impl Strategy<Value = Event> {
+        prop_oneof![
+            5 => Just(Event::Receive { qos0: false }),
+            1 => Just(Event::Receive { qos0: true }),
+            6 => any::<usize>().prop_map(Event::Accept),
+            1 => Just(Event::Reconnect),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+        #[test]
+        fn acks_are_ordered_current_and_after_acceptance(events in proptest::collection::vec(event(), 1..300)) {
+            let mut s: AckSequencer<(u64, u64)> = AckSequencer::new();
+            s.new_epoch();
+            // every delivery: (slot, needs ack, accepted?)
+            let mut deliveries: Vec<(Slot, bool, bool)> = Vec::new();
+            let mut released: Vec<(u64, u64)> = Vec::new();
+            for e in events {
+                match e {
+                    Event::Receive { qos0 } => {
+                        let epoch = s.epoch();
+                        let next = deliveries.iter().filter(|d| d.0.epoch == epoch).count() as u64;
+                        let slot = s.receive((!qos0).then_some((epoch, next)));
+                        prop_assert_eq!(slot, Slot { epoch, seq: next });
+                        deliveries.push((slot, !qos0, false));
+                    }
+                    Event::Accept(n) => {
+                        let open: Vec<usize> = (0..deliveries.len()).filter(|&i| !deliveries[i].2).collect();
+                        if open.is_empty() { continue; }
+                        let i = open[n % open.len()];
+                        deliveries[i].2 = true;
+                        let out = s.complete(deliveries[i].0);
+                        for (epoch, seq) in out {
+                            // never for a stale epoch
+                            prop_assert_eq!(epoch, s.epoch());
+                            // never before acceptance
+                            let d = deliveries.iter().find(|d| d.0 == Slot { epoch, seq }).unwrap();
+                            prop_assert!(d.2, "released before acceptance");
+                            // in receive order: every earlier slot of the epoch is accepted
+                            prop_assert!(deliveries.iter().filter(|d| d.0.epoch == epoch && d.0.seq < seq).all(|d| d.2));
+                            if let Some(&(le, ls)) = released.last() {
+                                if le == epoch { prop_assert!(seq > ls, "out of order"); }
+                            }
+                            released.push((epoch, seq));
+                        }
+                    }
+                    Event::Reconnect => { s.new_epoch(); }
+                }
+                // nothing is held back: the accepted prefix of the current epoch is released
+                let epoch = s.epoch();
+                let prefix_acks = deliveries.iter()
+                    .filter(|d| d.0.epoch == epoch)
+                    .take_while(|d| d.2)
+                    .filter(|d| d.1)
+                    .count();
+                let released_now = released.iter().filter(|r| r.0 == epoch).count();
+                prop_assert_eq!(prefix_acks, released_now);
+            }
+        }
+    }
+}
