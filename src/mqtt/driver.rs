@@ -18,6 +18,10 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tracing::{debug, error, info, warn};
 
+/// Payload bytes a session may have in the pipeline before it sheds (see `forward`). A
+/// broker that honours our receive maximum never gets near it.
+const MAX_IN_FLIGHT_BYTES: usize = 32 << 20;
+
 /// Sessions that end this soon after they began count as "taken over".
 const QUICK_DROP: Duration = Duration::from_secs(10);
 /// This many in a row and we say so, instead of looking like a flaky network.
@@ -26,8 +30,13 @@ const QUICK_DROPS_REPORTED: u32 = 3;
 pub(super) struct Driver {
     client_id: String,
     refusal_hint: &'static str,
-    /// A clean disconnect we asked for to switch credentials; reconnect at once.
+    /// A clean disconnect we asked for (new credentials, shed deliveries); reconnect at once.
     rotating: bool,
+    /// Most payload bytes the pipeline may hold; beyond it publishes are shed (see `forward`).
+    max_in_flight: usize,
+    /// Publishes of this connection were shed: reconnect, to get them redelivered, once
+    /// the pipeline has room again.
+    shed: usize,
     connected_at: Option<std::time::Instant>,
     /// Consecutive sessions that ended within `QUICK_DROP` of starting.
     quick_drops: u32,
@@ -51,6 +60,8 @@ impl Driver {
             client_id: spec.options.client_id.clone(),
             refusal_hint: spec.refusal_hint,
             rotating: false,
+            max_in_flight: MAX_IN_FLIGHT_BYTES,
+            shed: 0,
             connected_at: None,
             quick_drops: 0,
             shared,
@@ -103,6 +114,7 @@ impl Driver {
             if stopping && !self.shared.connected.load(Ordering::Relaxed) {
                 break;
             }
+            self.recover_shed();
             let mut inner = self.shared.lock();
             if !inner.unsent.is_empty() {
                 self.shared.flush_acks(&mut inner);
@@ -128,6 +140,22 @@ impl Driver {
             info!(provider = %self.shared.name, "reconnecting with renewed credentials");
             self.rotating = true;
         }
+    }
+
+    /// Shed deliveries come back with a reconnect, once the pipeline has room for them.
+    fn recover_shed(&mut self) {
+        if self.shed == 0 || self.rotating {
+            return;
+        }
+        if self.shared.in_flight.load(Ordering::Acquire) > self.max_in_flight / 4 {
+            return;
+        }
+        if self.shared.connected.load(Ordering::Relaxed) && self.shared.client.try_disconnect() {
+            info!(provider = %self.shared.name, shed = self.shed,
+                "the sinks caught up; reconnecting so the broker redelivers the messages left unacknowledged");
+            self.rotating = true;
+        }
+        self.shed = 0;
     }
 
     fn on_rotated(&mut self, reason: &str) {
@@ -157,11 +185,32 @@ impl Driver {
     }
 
     /// Pass a publish to the pipeline. `ackable = false` for publishes of a dead epoch.
+    ///
+    /// A broker that ignores our receive maximum (Mosquitto 2.0.11 does, after batched
+    /// acks) could fill memory while a sink stalls. Beyond `max_in_flight` bytes a publish is
+    /// *shed*: not forwarded and never acked — its slot stays open, so no later publish
+    /// of this connection is acked either, and the ack order holds. Once the pipeline
+    /// has room, a clean reconnect makes the broker redeliver everything unacked
+    /// (dedup drops what was already delivered). Polling never stops, so keep-alive does not.
     fn forward(&mut self, p: RawPublish, ackable: bool) {
         let mut inner = self.shared.lock();
         if inner.draining {
             return; // not acked: the broker redelivers it to our next session
         }
+        let bytes = p.payload().len();
+        if ackable && self.shared.in_flight.load(Ordering::Acquire) + bytes > self.max_in_flight {
+            if p.needs_ack() {
+                inner.acks.receive(None);
+            }
+            if self.shed == 0 {
+                warn!(provider = %self.shared.name, in_flight_bytes = self.max_in_flight,
+                    "the sinks are behind and the broker keeps sending beyond our receive maximum; \
+                     leaving further messages unacknowledged until the sinks catch up (they will be redelivered)");
+            }
+            self.shed += 1;
+            return;
+        }
+        self.shared.in_flight.fetch_add(bytes, Ordering::AcqRel);
         let slot = (ackable && p.needs_ack()).then(|| inner.acks.receive(Some(p.clone())));
         let delivery = Delivery {
             source: self.shared.name.clone(),
@@ -172,6 +221,7 @@ impl Driver {
             ack: AckHandle {
                 slot,
                 shared: Some(self.shared.clone()),
+                bytes,
             },
         };
         (self.out)(delivery);
@@ -180,6 +230,8 @@ impl Driver {
     /// The connection is gone: close its epoch first, then drop whatever ack slipped into
     /// the queue meanwhile, so no ack of the dead connection can be written on a new one.
     fn end_epoch(&mut self) {
+        // A new connection brings the broker's redeliveries: nothing shed stays missing.
+        self.shed = 0;
         self.shared.connected.store(false, Ordering::Relaxed);
         self.shared.subscribed.store(false, Ordering::Relaxed);
         {

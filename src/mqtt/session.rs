@@ -9,7 +9,7 @@ use super::driver::Driver;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::sync::{watch, Notify};
@@ -34,7 +34,10 @@ pub struct Delivery {
 #[derive(Debug)]
 pub struct AckHandle {
     pub(super) slot: Option<Slot>,
+    /// Set for deliveries counted in `Shared::in_flight`; uncounted when the handle ends.
     pub(super) shared: Option<Arc<Shared>>,
+    /// Payload bytes this delivery holds in the pipeline.
+    pub(super) bytes: usize,
 }
 
 impl AckHandle {
@@ -43,12 +46,21 @@ impl AckHandle {
         AckHandle {
             slot: None,
             shared: None,
+            bytes: 0,
         }
     }
 
-    pub fn complete(self) {
-        if let (Some(slot), Some(shared)) = (self.slot, &self.shared) {
+    pub fn complete(mut self) {
+        if let (Some(slot), Some(shared)) = (self.slot.take(), &self.shared) {
             shared.complete(slot);
+        }
+    }
+}
+
+impl Drop for AckHandle {
+    fn drop(&mut self) {
+        if let Some(shared) = &self.shared {
+            shared.in_flight.fetch_sub(self.bytes, Ordering::AcqRel);
         }
     }
 }
@@ -105,6 +117,8 @@ pub struct Shared {
     /// The broker refused our credentials: whoever owns them should renew them now.
     pub(super) auth_failed: Notify,
     pub(super) problem: Mutex<Option<String>>,
+    /// Payload bytes handed to the pipeline and not yet completed or dropped, all epochs.
+    pub(super) in_flight: AtomicUsize,
 }
 
 impl std::fmt::Debug for Shared {
@@ -193,6 +207,7 @@ impl Session {
             subscribed: AtomicBool::new(false),
             auth_failed: Notify::new(),
             problem: Mutex::new(None),
+            in_flight: AtomicUsize::new(0),
         });
         let (phase, phase_rx) = watch::channel(Phase::Running);
         let driver = Driver::new(spec, shared.clone(), conn, out, phase_rx);
