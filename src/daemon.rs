@@ -38,9 +38,12 @@ pub async fn run(config: Config) -> Result<(), String> {
     let (tx, rx) = mpsc::unbounded_channel::<Msg>();
     let pipeline = Pipeline {
         sinks: sink_list,
-        dedup: DedupWindow::new(config.dedup.ttl.0, config.dedup.capacity),
+        dedup: DedupWindow::open(state_dir, config.dedup.ttl.0, config.dedup.capacity)?,
         kinds,
-        dead_letter: DeadLetter::new(state_dir),
+        dead_letter: DeadLetter::new(state_dir).with_limits(
+            config.daemon.dead_letter_max_bytes.0,
+            config.daemon.dead_letter_max_files,
+        ),
     };
     let pipeline_task = tokio::spawn(pipeline.run(rx));
 

@@ -13,7 +13,7 @@ use crate::record::{ProviderKind, Record};
 use crate::sinks::Sink;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, SystemTime};
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, error, info, warn};
 
@@ -69,19 +69,26 @@ impl Pipeline {
     }
 
     async fn process(&mut self, deliveries: Vec<Delivery>) {
-        let now = Instant::now();
+        let now = SystemTime::now();
         let mut out = Outgoing::default();
         let mut letters = Vec::new();
         let mut already_delivered = Vec::new();
-        for d in deliveries {
-            let result = match self.kinds.get(&d.source) {
-                Some(&kind) => {
-                    providers::normalize(kind, &d.source, &d.topic, &d.payload, d.received_at)
-                }
-                None => Err(Malformed::new("delivery from an unknown provider")),
-            };
+        let normalized: Vec<(Delivery, Result<Record, Malformed>)> = deliveries
+            .into_iter()
+            .map(|d| {
+                let result = match self.kinds.get(&d.source) {
+                    Some(&kind) => {
+                        providers::normalize(kind, &d.source, &d.topic, &d.payload, d.received_at)
+                    }
+                    None => Err(Malformed::new("delivery from an unknown provider")),
+                };
+                (d, result)
+            })
+            .collect();
+        let seen = self.seen_before(&normalized, now).await;
+        for ((d, result), seen) in normalized.into_iter().zip(seen) {
             match result {
-                Ok(record) if self.dedup.contains(&record.id, now) => {
+                Ok(record) if seen => {
                     debug!(id = %record.id, "duplicate of a delivered record");
                     already_delivered.push(d.ack);
                 }
@@ -113,14 +120,45 @@ impl Pipeline {
         self.deliver(&out.records).await;
         // Only now is an id "delivered": a crash before this line means a redelivery,
         // which the sinks see again (a duplicate), never a loss.
-        let now = Instant::now();
-        for r in &out.records {
-            self.dedup.insert(&r.id, now);
+        let ids: Vec<&str> = out.records.iter().map(|r| r.id.as_str()).collect();
+        if let Err(e) = self.dedup.record(&ids, SystemTime::now()) {
+            error!(error = %e, "could not record delivered ids; a redelivery of them would repeat");
         }
         for ack in out.waiters.into_iter().flatten() {
             ack.complete();
         }
         debug!(records = out.records.len(), "batch delivered");
+    }
+
+    /// Which normalized records were delivered before, by one lookup for the batch. A
+    /// dedup store that cannot answer is retried: guessing "new" would repeat records,
+    /// guessing "seen" would lose them.
+    async fn seen_before(
+        &self,
+        batch: &[(Delivery, Result<Record, Malformed>)],
+        now: SystemTime,
+    ) -> Vec<bool> {
+        let ids: Vec<&str> = batch
+            .iter()
+            .map(|(_, r)| r.as_ref().map_or("", |r| r.id.as_str()))
+            .collect();
+        let mut delay = Duration::from_millis(100);
+        loop {
+            match self.dedup.delivered(&ids, now) {
+                Ok(seen) => {
+                    return seen
+                        .into_iter()
+                        .zip(batch)
+                        .map(|(s, (_, r))| s && r.is_ok())
+                        .collect()
+                }
+                Err(e) => {
+                    error!(error = %e, retry_in = ?delay, "dedup store lookup failed");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(30));
+                }
+            }
+        }
     }
 
     async fn write_dead_letters(&self, letters: Vec<(Delivery, Malformed)>) {

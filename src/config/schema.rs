@@ -18,6 +18,11 @@ pub struct DaemonConfig {
     pub log_level: String,
     #[serde(default = "default_shutdown_timeout")]
     pub shutdown_timeout: Duration,
+    /// `dead-letter.jsonl` rotates at this size, keeping `dead_letter_max_files` old files.
+    #[serde(default = "default_dead_letter_max_bytes")]
+    pub dead_letter_max_bytes: ByteSize,
+    #[serde(default = "default_dead_letter_max_files")]
+    pub dead_letter_max_files: usize,
 }
 
 impl Default for DaemonConfig {
@@ -28,8 +33,17 @@ impl Default for DaemonConfig {
             log_format: LogFormat::default(),
             log_level: default_log_level(),
             shutdown_timeout: default_shutdown_timeout(),
+            dead_letter_max_bytes: default_dead_letter_max_bytes(),
+            dead_letter_max_files: default_dead_letter_max_files(),
         }
     }
+}
+
+fn default_dead_letter_max_bytes() -> ByteSize {
+    ByteSize(64 << 20)
+}
+fn default_dead_letter_max_files() -> usize {
+    3
 }
 
 fn default_state_dir() -> PathBuf {
