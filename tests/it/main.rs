@@ -5,6 +5,7 @@ mod support;
 
 mod bmw;
 mod cli;
+mod faults;
 mod hm_proptest;
 mod hm_schema;
 mod hm_v1;

@@ -87,6 +87,8 @@ pub struct Daemon {
     stderr_eof: Arc<AtomicBool>,
     readers: Vec<JoinHandle<()>>,
     last_exit: Option<ExitStatus>,
+    /// While set, stdout is not read: the pipe fills and the stdout sink stalls.
+    stdout_paused: Arc<AtomicBool>,
 }
 
 fn send_signal(pid: u32, sig: &str) {
@@ -103,11 +105,16 @@ fn spawn_reader(
     sink: Arc<Mutex<Vec<String>>>,
     partial: Option<(Arc<Mutex<Vec<PartialLine>>>, usize)>,
     eof: Arc<AtomicBool>,
+    paused: Option<Arc<AtomicBool>>,
 ) -> JoinHandle<()> {
     std::thread::spawn(move || {
-        let mut r = BufReader::new(r);
+        // A small buffer, so pausing stops reading the pipe almost at once.
+        let mut r = BufReader::with_capacity(512, r);
         let mut buf = Vec::new();
         loop {
+            while paused.as_ref().is_some_and(|p| p.load(Ordering::SeqCst)) {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
             buf.clear();
             match r.read_until(b'\n', &mut buf) {
                 Ok(0) | Err(_) => break,
@@ -132,6 +139,25 @@ fn spawn_reader(
 }
 
 impl Daemon {
+    /// Stop reading the daemon's stdout (its stdout sink stalls once the pipe is full).
+    pub fn pause_stdout(&self) {
+        self.stdout_paused.store(true, Ordering::SeqCst);
+    }
+
+    pub fn resume_stdout(&self) {
+        self.stdout_paused.store(false, Ordering::SeqCst);
+    }
+
+    /// Resident memory of the running daemon in KiB (VmRSS).
+    pub fn rss_kib(&self) -> Option<u64> {
+        let pid = self.child.as_ref()?.id();
+        let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    }
+
     /// The standard command: `<bin> run -c <dir>/vinstream.toml`. Add env vars to it and pass
     /// it to [`Daemon::start_command`] if needed.
     pub fn command(bin: &Path, dir: &Path) -> Command {
@@ -168,6 +194,7 @@ impl Daemon {
             stderr_eof: Arc::new(AtomicBool::new(false)),
             readers: Vec::new(),
             last_exit: None,
+            stdout_paused: Arc::new(AtomicBool::new(false)),
         };
         d.spawn();
         d
@@ -192,12 +219,14 @@ impl Daemon {
             self.stdout_lines.clone(),
             Some((self.partial.clone(), self.run)),
             self.stdout_eof.clone(),
+            Some(self.stdout_paused.clone()),
         ));
         self.readers.push(spawn_reader(
             child.stderr.take().unwrap(),
             self.stderr_lines.clone(),
             None,
             self.stderr_eof.clone(),
+            None,
         ));
         self.child = Some(child);
         self.last_exit = None;

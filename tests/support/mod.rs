@@ -16,6 +16,7 @@ pub mod daemon;
 pub mod mosquitto;
 pub mod oauth;
 pub mod pki;
+pub mod proxy;
 pub mod publisher;
 pub mod schema_gen;
 pub mod wait;

@@ -1,0 +1,384 @@
+//! Nothing lost, nothing twice — under faults (SPEC.md §4). Real Mosquitto with
+//! persistence, the real binary, and the faults users meet: SIGKILL, broker restarts,
+//! a silently dead network, a stalled sink, SIGTERM mid-stream, DUP redeliveries and
+//! a flood of garbage.
+
+use crate::support::daemon::Daemon;
+use crate::support::mosquitto::{Mosquitto, MosquittoOptions};
+use crate::support::pki::{self, Pki};
+use crate::support::proxy::Proxy;
+use crate::support::publisher::Publisher;
+use crate::support::wait;
+use serde_json::json;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+const APP: &str = "00000000-0000-0000-0000-000000000000";
+const TOPIC: &str = "live/level13/00000000-0000-0000-0000-000000000000";
+const T: Duration = Duration::from_secs(90);
+
+fn bin() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_vinstream"))
+}
+
+struct Rig {
+    dir: tempfile::TempDir,
+    pki: Pki,
+    broker: Mosquitto,
+}
+
+impl Rig {
+    fn new() -> Rig {
+        let dir = tempfile::tempdir().unwrap();
+        let pki = pki::generate(&dir.path().join("pki"));
+        let broker = Mosquitto::start(&pki, MosquittoOptions::default());
+        Rig { dir, pki, broker }
+    }
+
+    fn config(&self, port: u16, extra_daemon: &str) -> String {
+        format!(
+            r#"
+[daemon]
+state_dir = "{state}"
+shutdown_timeout = "10s"
+{extra_daemon}
+
+[providers.hm]
+type = "high_mobility_v2"
+host = "localhost"
+port = {port}
+environment = "live"
+application_id = "{APP}"
+ca_file = "{ca}"
+cert_file = "{cert}"
+key_file = "{key}"
+client_id = "vinstream-faults"
+
+[providers.hm.session]
+keep_alive = "5s"
+receive_maximum = 32
+connect_timeout = "3s"
+
+[sinks.console]
+type = "stdout"
+"#,
+            state = self.dir.path().join("state").display(),
+            ca = self.pki.ca.display(),
+            cert = self.pki.client_cert.display(),
+            key = self.pki.client_key.display(),
+        )
+    }
+
+    fn daemon(&self, port: u16, extra: &str) -> Daemon {
+        let d = Daemon::start(bin(), &self.config(port, extra), self.dir.path());
+        d.wait_stderr("subscribed", T);
+        d
+    }
+
+    async fn publisher(&self) -> Publisher {
+        Publisher::connect_v5(self.broker.port(), &self.pki).await
+    }
+}
+
+fn message(i: usize) -> (String, Vec<u8>) {
+    let payload = json!({
+        "version": 2, "application_id": APP, "message_id": format!("msg-{i:05}"), "vin": format!("VIN{:04}", i % 50),
+        "data": {"diagnostics": {"odometer": [{"data": {"unit": "kilometers", "value": i}, "timestamp": "2026-11-21T10:00:00Z"}]},
+                 "vehicle_location": {"coordinates": [{"data": {"latitude": 48.1, "longitude": 11.5}}]}}
+    });
+    (TOPIC.to_string(), payload.to_string().into_bytes())
+}
+
+fn messages(range: std::ops::Range<usize>) -> Vec<(String, Vec<u8>)> {
+    range.map(message).collect()
+}
+
+/// Counts per record id over every run of the daemon.
+fn tally(d: &Daemon) -> HashMap<String, usize> {
+    let mut t = HashMap::new();
+    for r in d.all_records() {
+        *t.entry(r["id"].as_str().unwrap().to_string()).or_default() += 1;
+    }
+    t
+}
+
+async fn wait_for_ids(d: &Daemon, n: usize, what: &str) -> HashMap<String, usize> {
+    let got = wait::try_until_async(T, || {
+        let t = tally(d);
+        (t.len() >= n).then_some(t)
+    })
+    .await;
+    match got {
+        Some(t) => t,
+        None => {
+            let t = tally(d);
+            let mut have: Vec<&String> = t.keys().collect();
+            have.sort();
+            panic!(
+                "timed out waiting for {what}: {} of {n} ids (first {:?}, last {:?}); daemon log:\n{}",
+                t.len(),
+                have.first(),
+                have.last(),
+                d.stderr_tail(40)
+            )
+        }
+    }
+}
+
+fn assert_all(t: &HashMap<String, usize>, range: std::ops::Range<usize>) {
+    let missing: Vec<usize> = range
+        .filter(|i| !t.contains_key(&format!("hm:msg-{i:05}")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "lost {} messages, e.g. {:?}",
+        missing.len(),
+        &missing[..missing.len().min(10)]
+    );
+}
+
+fn duplicates(t: &HashMap<String, usize>) -> usize {
+    t.values().map(|n| n - 1).sum()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_mid_stream_then_restart_loses_nothing() {
+    let rig = Rig::new();
+    let mut d = rig.daemon(rig.broker.port(), "");
+    let p = rig.publisher().await;
+    let publishing = tokio::spawn(async move {
+        p.publish_all(messages(0..5000)).await;
+        p
+    });
+    wait::until_async_sync("1000 records before the kill", T, || {
+        (d.record_count() >= 1000).then_some(())
+    })
+    .await;
+    d.kill();
+    let _p = publishing.await.unwrap();
+    d.restart();
+    let t = wait_for_ids(&d, 5000, "all 5000 ids after the restart").await;
+    assert_all(&t, 0..5000);
+    let dups = duplicates(&t);
+    eprintln!(
+        "SIGKILL mid-stream: {dups} duplicate records (written but not yet acked at the kill)"
+    );
+    // Only records written but not yet recorded as delivered can repeat: the persistent
+    // dedup window records each batch (at most 512 records) right after the sinks took it.
+    assert!(dups <= 512, "{dups} duplicates");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broker_restart_mid_stream_loses_nothing() {
+    let mut rig = Rig::new();
+    let d = rig.daemon(rig.broker.port(), "");
+    let p = rig.publisher().await;
+    // A stalled sink leaves most of the first 1000 queued in the broker's session for us.
+    d.pause_stdout();
+    p.publish_all(messages(0..1000)).await;
+    p.disconnect().await;
+    rig.broker.stop();
+    rig.broker.start_again();
+    wait::until_async_sync("resubscribed after the broker restart", T, || {
+        (d.stderr().matches("subscribed").count() >= 2).then_some(())
+    })
+    .await;
+    d.resume_stdout();
+    let p = rig.publisher().await;
+    p.publish_all(messages(1000..2000)).await;
+    let t = wait_for_ids(&d, 2000, "all 2000 ids").await;
+    assert_all(&t, 0..2000);
+    assert_eq!(duplicates(&t), 0, "in-process dedup absorbs redeliveries");
+    assert!(d.stderr().contains("connection lost"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silently_dead_network_is_noticed_by_keep_alive_and_nothing_is_lost() {
+    let rig = Rig::new();
+    let proxy = Proxy::start(rig.broker.port());
+    let d = rig.daemon(proxy.port(), "");
+    let p = rig.publisher().await;
+    p.publish_all(messages(0..300)).await;
+    wait::until_async_sync("records before the cut", T, || {
+        (d.record_count() >= 100).then_some(())
+    })
+    .await;
+    let cut_at = Instant::now();
+    proxy.cut();
+    p.publish_all(messages(300..600)).await;
+    d.wait_stderr("connection lost", T);
+    let noticed = cut_at.elapsed();
+    assert!(
+        noticed < Duration::from_secs(20),
+        "keep-alive (5 s) took {noticed:?}"
+    );
+    proxy.restore();
+    let t = wait_for_ids(&d, 600, "all 600 ids after the network returns").await;
+    assert_all(&t, 0..600);
+    assert_eq!(duplicates(&t), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sink_stalled_for_30_seconds_holds_acks_keeps_memory_bounded_and_resumes() {
+    let rig = Rig::new();
+    let d = rig.daemon(rig.broker.port(), "");
+    let p = rig.publisher().await;
+    p.publish_all(messages(0..50)).await;
+    wait_for_ids(&d, 50, "warm-up").await;
+    let baseline = d.rss_kib().unwrap();
+    d.pause_stdout();
+    p.publish_all(messages(50..3050)).await;
+    let mut peak = baseline;
+    let stall = Instant::now();
+    while stall.elapsed() < Duration::from_secs(30) {
+        peak = peak.max(d.rss_kib().unwrap());
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let stalled_count = d.record_count();
+    assert!(stalled_count < 3050, "the sink was not stalled");
+    assert!(
+        !d.stderr().contains("connection lost"),
+        "keep-alive must go on while the sink stalls:\n{}",
+        d.stderr()
+    );
+    d.resume_stdout();
+    let t = wait_for_ids(&d, 3050, "all 3050 ids after the stall").await;
+    assert_all(&t, 0..3050);
+    assert_eq!(duplicates(&t), 0);
+    eprintln!("stalled sink: rss baseline {baseline} KiB, peak {peak} KiB");
+    assert!(
+        peak < baseline + 16 * 1024,
+        "memory grew from {baseline} to {peak} KiB"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_mid_stream_exits_0_in_time_and_the_restart_loses_and_repeats_nothing() {
+    let rig = Rig::new();
+    let mut d = rig.daemon(rig.broker.port(), "");
+    let p = rig.publisher().await;
+    let publishing = tokio::spawn(async move {
+        p.publish_all(messages(0..2000)).await;
+        p
+    });
+    wait::until_async_sync("500 records", T, || (d.record_count() >= 500).then_some(())).await;
+    let asked = Instant::now();
+    d.sigterm();
+    let status = d.wait_exit(Duration::from_secs(15)).expect("exited");
+    assert!(status.success(), "{status}");
+    assert!(
+        asked.elapsed() < Duration::from_secs(11),
+        "took {:?}",
+        asked.elapsed()
+    );
+    let _p = publishing.await.unwrap();
+    d.restart();
+    let t = wait_for_ids(&d, 2000, "all 2000 ids").await;
+    assert_all(&t, 0..2000);
+    assert_eq!(
+        duplicates(&t),
+        0,
+        "a graceful stop acks everything it wrote"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dup_redelivery_after_a_reconnect_yields_one_record() {
+    let rig = Rig::new();
+    let proxy = Proxy::start(rig.broker.port());
+    let d = rig.daemon(proxy.port(), "");
+    let p = rig.publisher().await;
+    // Fill the stdout pipe so records stay unwritten, hence unacked.
+    d.pause_stdout();
+    p.publish_all(messages(0..400)).await;
+    // The broker delivered a window it now waits on; drop the connection under it.
+    proxy.cut();
+    d.wait_stderr("connection lost", T);
+    proxy.restore();
+    wait::until_async_sync("reconnected", T, || {
+        (d.stderr().matches("subscribed").count() >= 2).then_some(())
+    })
+    .await;
+    d.resume_stdout();
+    let t = wait_for_ids(&d, 400, "all 400 ids").await;
+    assert_all(&t, 0..400);
+    assert_eq!(
+        duplicates(&t),
+        0,
+        "{:?}",
+        t.iter().filter(|(_, n)| **n > 1).collect::<Vec<_>>()
+    );
+    assert!(rig.broker.log().contains("vinstream-faults"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_garbage_is_dead_lettered_within_bounds_and_valid_messages_flow() {
+    let rig = Rig::new();
+    let d = rig.daemon(
+        rig.broker.port(),
+        "dead_letter_max_bytes = \"256KiB\"\ndead_letter_max_files = 2",
+    );
+    let p = rig.publisher().await;
+    let mut batch = Vec::new();
+    for i in 0..10_000usize {
+        if i % 1000 == 0 {
+            batch.push(message(i / 1000));
+        }
+        batch.push((
+            TOPIC.to_string(),
+            format!("garbage #{i} {}", "x".repeat(80)).into_bytes(),
+        ));
+    }
+    p.publish_all(batch).await;
+    let t = wait_for_ids(&d, 10, "the 10 valid messages").await;
+    assert_all(&t, 0..10);
+    let dl = rig.dir.path().join("state");
+    let size = || -> u64 {
+        std::fs::read_dir(&dl)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().starts_with("dead-letter"))
+            .map(|e| e.metadata().unwrap().len())
+            .sum()
+    };
+    wait::until_async_sync("dead letters written", T, || {
+        (size() > 256 * 1024).then_some(())
+    })
+    .await;
+    let files: HashSet<String> = std::fs::read_dir(&dl)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("dead-letter"))
+        .collect();
+    assert!(
+        size() <= 3 * 256 * 1024,
+        "dead letters take {} bytes",
+        size()
+    );
+    assert!(files.len() <= 3, "{files:?}");
+    let mut d = d;
+    assert!(d.is_running());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dedup_window_survives_a_restart() {
+    let rig = Rig::new();
+    let mut d = rig.daemon(rig.broker.port(), "");
+    let p = rig.publisher().await;
+    p.publish_all(messages(0..20)).await;
+    wait_for_ids(&d, 20, "the first 20").await;
+    d.sigterm();
+    assert!(d.wait_exit(T).unwrap().success());
+    assert!(rig.dir.path().join("state/dedup.redb").exists());
+    d.restart();
+    d.wait_stderr("subscribed", T);
+    // The provider delivers the same message ids again (at-least-once), plus a new one.
+    p.publish_all(messages(0..21)).await;
+    let t = wait_for_ids(&d, 21, "the new id").await;
+    assert_eq!(
+        duplicates(&t),
+        0,
+        "ids delivered before the restart came out again"
+    );
+}
