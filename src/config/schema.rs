@@ -291,6 +291,11 @@ pub struct SessionTuning {
     pub max_packet_size: ByteSize,
     #[serde(default = "default_connect_timeout")]
     pub connect_timeout: Duration,
+    /// Payload bytes a session may have waiting for the sinks. A broker that ignores our
+    /// receive maximum cannot push past it: further messages stay unacknowledged and are
+    /// redelivered after the sinks catch up.
+    #[serde(default = "default_max_in_flight")]
+    pub max_in_flight: ByteSize,
 }
 
 impl Default for SessionTuning {
@@ -301,6 +306,7 @@ impl Default for SessionTuning {
             receive_maximum: default_receive_maximum(),
             max_packet_size: default_max_packet_size(),
             connect_timeout: default_connect_timeout(),
+            max_in_flight: default_max_in_flight(),
         }
     }
 }
@@ -316,6 +322,9 @@ fn default_receive_maximum() -> u16 {
 }
 fn default_max_packet_size() -> ByteSize {
     ByteSize(4 << 20)
+}
+fn default_max_in_flight() -> ByteSize {
+    ByteSize(32 << 20)
 }
 fn default_connect_timeout() -> Duration {
     Duration(std::time::Duration::from_secs(10))

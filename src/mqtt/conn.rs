@@ -27,6 +27,8 @@ pub struct ConnectOptions {
     pub receive_maximum: u16,
     pub max_packet_size: u32,
     pub connect_timeout: Duration,
+    /// Payload bytes the session may hand the pipeline before shedding (see the driver).
+    pub max_in_flight: usize,
 }
 
 impl std::fmt::Debug for ConnectOptions {

@@ -18,10 +18,6 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tracing::{debug, error, info, warn};
 
-/// Payload bytes a session may have in the pipeline before it sheds (see `forward`). A
-/// broker that honours our receive maximum never gets near it.
-const MAX_IN_FLIGHT_BYTES: usize = 32 << 20;
-
 /// Sessions that end this soon after they began count as "taken over".
 const QUICK_DROP: Duration = Duration::from_secs(10);
 /// This many in a row and we say so, instead of looking like a flaky network.
@@ -60,7 +56,7 @@ impl Driver {
             client_id: spec.options.client_id.clone(),
             refusal_hint: spec.refusal_hint,
             rotating: false,
-            max_in_flight: MAX_IN_FLIGHT_BYTES,
+            max_in_flight: spec.options.max_in_flight.max(1),
             shed: 0,
             connected_at: None,
             quick_drops: 0,

@@ -382,3 +382,25 @@ async fn the_dedup_window_survives_a_restart() {
         "ids delivered before the restart came out again"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broker_that_floods_past_the_window_is_held_off_and_every_message_still_arrives() {
+    // Mosquitto 2.0.11 sends past our receive maximum; with a tiny in-flight budget the
+    // daemon must shed (leave unacked) and recover everything by reconnecting.
+    let rig = Rig::new();
+    let config = rig.config(rig.broker.port(), "").replace(
+        "connect_timeout = \"3s\"",
+        "connect_timeout = \"3s\"\nmax_in_flight = \"16KiB\"",
+    );
+    let d = Daemon::start(bin(), &config, rig.dir.path());
+    d.wait_stderr("subscribed", T);
+    let p = rig.publisher().await;
+    d.pause_stdout();
+    p.publish_all(messages(0..1500)).await;
+    d.wait_stderr("leaving further messages unacknowledged", T);
+    d.resume_stdout();
+    let t = wait_for_ids(&d, 1500, "all 1500 ids after shedding").await;
+    assert_all(&t, 0..1500);
+    assert_eq!(duplicates(&t), 0);
+    assert!(d.stderr().contains("reconnecting so the broker redelivers"));
+}

@@ -72,6 +72,7 @@ pub async fn start(name: &str, c: &BmwConfig, out: DeliverFn) -> Result<Session,
         receive_maximum: s.receive_maximum,
         max_packet_size: u32::try_from(s.max_packet_size.0).unwrap_or(u32::MAX),
         connect_timeout: s.connect_timeout.0,
+        max_in_flight: usize::try_from(s.max_in_flight.0).unwrap_or(usize::MAX),
     };
     info!(provider = %name, host = %c.host, port = c.port, gcid = %c.gcid,
         topics = ?c.topic_filters(), valid_until = %tokens.expires_at(), "starting BMW CarData provider");

@@ -48,6 +48,7 @@ fn connect_options(
         receive_maximum: s.receive_maximum,
         max_packet_size: u32::try_from(s.max_packet_size.0).unwrap_or(u32::MAX),
         connect_timeout: s.connect_timeout.0,
+        max_in_flight: usize::try_from(s.max_in_flight.0).unwrap_or(usize::MAX),
     })
 }
 
