@@ -144,7 +144,10 @@ fn run(path: PathBuf) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(vinstream::daemon::run(config)) {
+    let result = runtime.block_on(vinstream::daemon::run(config));
+    // A sink can be stuck in a blocking write (a full stdout pipe): don't wait for it.
+    runtime.shutdown_background();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e}");

@@ -404,3 +404,40 @@ async fn a_broker_that_floods_past_the_window_is_held_off_and_every_message_stil
     assert_eq!(duplicates(&t), 0);
     assert!(d.stderr().contains("reconnecting so the broker redelivers"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stuck_shutdown_ends_at_shutdown_timeout_and_a_second_signal_ends_it_at_once() {
+    let rig = Rig::new();
+    let mut d = rig.daemon(rig.broker.port(), "");
+    let p = rig.publisher().await;
+    d.pause_stdout();
+    p.publish_all(messages(0..500)).await;
+    wait::until_async_sync("the sink to stall", T, || {
+        d.stderr().contains("subscribed").then_some(())
+    })
+    .await;
+    // With the sink stuck, a graceful stop cannot finish: it gives up at shutdown_timeout.
+    let asked = Instant::now();
+    d.sigterm();
+    let status = d.wait_exit(Duration::from_secs(20)).expect("exited");
+    assert!(status.success(), "{status}");
+    let took = asked.elapsed();
+    assert!(
+        took >= Duration::from_secs(9) && took < Duration::from_secs(15),
+        "{took:?}"
+    );
+    assert!(d.stderr().contains("shutdown_timeout reached"));
+
+    d.restart();
+    d.wait_stderr("subscribed", T);
+    d.pause_stdout();
+    p.publish_all(messages(500..1000)).await;
+    let asked = Instant::now();
+    d.sigterm();
+    d.wait_stderr("SIGTERM: shutting down", T);
+    d.sigterm();
+    let status = d.wait_exit(Duration::from_secs(5)).expect("exited at once");
+    assert!(asked.elapsed() < Duration::from_secs(5));
+    assert_eq!(status.code(), Some(130));
+    assert!(d.stderr().contains("second signal"));
+}

@@ -495,6 +495,8 @@ impl Daemon {
         let status = wait::try_until(timeout, || child.try_wait().expect("try_wait"))?;
         self.child = None;
         self.last_exit = Some(status);
+        // The process is gone: read what it left in the pipe, paused or not.
+        self.resume_stdout();
         self.drain_readers();
         Some(status)
     }
@@ -516,6 +518,8 @@ impl Daemon {
         };
         self.child = None;
         self.last_exit = Some(status);
+        // The process is gone: read what it left in the pipe, paused or not.
+        self.resume_stdout();
         self.drain_readers();
         Some(status)
     }
