@@ -121,7 +121,9 @@ impl Pipeline {
         // Only now is an id "delivered": a crash before this line means a redelivery,
         // which the sinks see again (a duplicate), never a loss.
         let ids: Vec<&str> = out.records.iter().map(|r| r.id.as_str()).collect();
-        if let Err(e) = self.dedup.record(&ids, SystemTime::now()) {
+        // An fsync per batch: keep it off the async workers' hot path.
+        let recorded = tokio::task::block_in_place(|| self.dedup.record(&ids, SystemTime::now()));
+        if let Err(e) = recorded {
             error!(error = %e, "could not record delivered ids; a redelivery of them would repeat");
         }
         for ack in out.waiters.into_iter().flatten() {
