@@ -28,7 +28,11 @@ pub async fn run(config: Config) -> Result<(), String> {
     }
     let mut sink_list = Vec::new();
     for (name, c) in &config.sinks {
-        sink_list.push(sinks::build(name, c).map_err(|e| format!("sinks.{name}: {e}"))?);
+        sink_list.push(
+            sinks::build(name, c, state_dir)
+                .await
+                .map_err(|e| format!("sinks.{name}: {e}"))?,
+        );
     }
     let kinds = config
         .providers

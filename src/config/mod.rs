@@ -3,6 +3,7 @@
 //! reported with the file and the dotted key, so one `vinstream check` run shows all.
 
 mod schema;
+mod sinks;
 mod validate;
 pub mod values;
 
@@ -320,13 +321,16 @@ fn provider(key: &str, t: toml::Table) -> Result<ProviderConfig, Vec<Problem>> {
 fn sink(key: &str, t: toml::Table) -> Result<SinkConfig, Vec<Problem>> {
     match type_of(key, &t).map_err(|p| vec![p])?.as_str() {
         "stdout" => typed(t, key).map(SinkConfig::Stdout),
-        "file" | "webhook" | "thingsboard" | "cumulocity" | "nats" => Err(vec![Problem {
-            key: format!("{key}.type"),
-            message: "this sink type is not supported by this build yet".into(),
-        }]),
+        "file" => typed(t, key).map(SinkConfig::File),
+        "webhook" => typed(t, key).map(SinkConfig::Webhook),
+        "thingsboard" => typed(t, key).map(SinkConfig::Thingsboard),
+        "cumulocity" => typed(t, key).map(SinkConfig::Cumulocity),
+        "nats" => typed(t, key).map(SinkConfig::Nats),
         other => Err(vec![Problem {
             key: format!("{key}.type"),
-            message: format!("unknown sink type `{other}` (expected stdout)"),
+            message: format!(
+                "unknown sink type `{other}` (expected stdout, file, webhook, thingsboard, cumulocity or nats)"
+            ),
         }]),
     }
 }

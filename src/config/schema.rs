@@ -1,6 +1,7 @@
 //! The config file's schema (SPEC.md §2). Every table denies unknown keys: a typo must
 //! be an error, not a silently ignored setting.
 
+pub use super::sinks::*;
 use super::values::{ByteSize, Duration};
 use serde::Deserialize;
 use std::path::PathBuf;
@@ -330,32 +331,11 @@ fn default_connect_timeout() -> Duration {
     Duration(std::time::Duration::from_secs(10))
 }
 
-/// `type = "stdout"`: JSON Lines on standard output.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct StdoutSinkConfig {
-    #[serde(rename = "type")]
-    pub kind: String,
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub enum ProviderConfig {
     HighMobilityV1(HighMobilityV1Config),
     HighMobilityV2(HighMobilityV2Config),
     Bmw(BmwConfig),
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum SinkConfig {
-    Stdout(StdoutSinkConfig),
-}
-
-impl SinkConfig {
-    pub fn kind(&self) -> &'static str {
-        match self {
-            SinkConfig::Stdout(_) => "stdout",
-        }
-    }
 }
 
 impl ProviderConfig {

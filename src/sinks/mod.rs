@@ -6,6 +6,7 @@ pub mod stdout;
 use crate::config::SinkConfig;
 use crate::record::Record;
 use async_trait::async_trait;
+use std::path::Path;
 use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
@@ -25,10 +26,32 @@ pub trait Sink: Send + Sync {
     async fn close(&self) -> Result<(), SinkError> {
         Ok(())
     }
+    /// SIGHUP: reopen files (logrotate moved them away).
+    async fn reopen(&self) -> Result<(), SinkError> {
+        Ok(())
+    }
+    /// Bytes waiting in a durable buffer (webhook spool), for `vinstream_sink_buffer_bytes`.
+    fn buffer_bytes(&self) -> u64 {
+        0
+    }
+    /// Why the sink cannot take records now, if so (for /readyz).
+    fn problem(&self) -> Option<String> {
+        None
+    }
 }
 
-pub fn build(name: &str, config: &SinkConfig) -> Result<Arc<dyn Sink>, String> {
+/// Build a sink; `state_dir` holds sinks' durable state under `sinks/{name}/`.
+pub async fn build(
+    name: &str,
+    config: &SinkConfig,
+    state_dir: &Path,
+) -> Result<Arc<dyn Sink>, String> {
+    let _ = state_dir;
     match config {
         SinkConfig::Stdout(_) => Ok(Arc::new(stdout::StdoutSink::new(name))),
+        other => Err(format!(
+            "the {} sink is not available in this build yet",
+            other.kind()
+        )),
     }
 }
