@@ -1,7 +1,12 @@
 //! Sinks: where records go. `accept` returning Ok means "durable from my side" (written
 //! and flushed, spooled, or acknowledged by the remote); only then is a message acked.
 
+pub mod cumulocity;
+pub mod file;
+pub mod nats;
 pub mod stdout;
+pub mod thingsboard;
+pub mod webhook;
 
 use crate::config::SinkConfig;
 use crate::record::Record;
@@ -46,12 +51,12 @@ pub async fn build(
     config: &SinkConfig,
     state_dir: &Path,
 ) -> Result<Arc<dyn Sink>, String> {
-    let _ = state_dir;
     match config {
         SinkConfig::Stdout(_) => Ok(Arc::new(stdout::StdoutSink::new(name))),
-        other => Err(format!(
-            "the {} sink is not available in this build yet",
-            other.kind()
-        )),
+        SinkConfig::File(c) => file::build(name, c, state_dir).await,
+        SinkConfig::Webhook(c) => webhook::build(name, c, state_dir).await,
+        SinkConfig::Thingsboard(c) => thingsboard::build(name, c, state_dir).await,
+        SinkConfig::Cumulocity(c) => cumulocity::build(name, c, state_dir).await,
+        SinkConfig::Nats(c) => nats::build(name, c, state_dir).await,
     }
 }

@@ -13,3 +13,8 @@ mod hm_v2;
 mod normalize_bmw;
 mod normalize_hm;
 mod normalize_hm_cases;
+mod sink_cumulocity;
+mod sink_file;
+mod sink_nats;
+mod sink_thingsboard;
+mod sink_webhook;

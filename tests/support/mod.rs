@@ -13,7 +13,9 @@
 #![allow(unused_imports)]
 
 pub mod daemon;
+pub mod http_server;
 pub mod mosquitto;
+pub mod nats;
 pub mod oauth;
 pub mod pki;
 pub mod proxy;

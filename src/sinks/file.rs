@@ -1,0 +1,15 @@
+//! The `file` sink (not implemented yet).
+
+use super::Sink;
+use crate::config::FileSinkConfig;
+use std::path::Path;
+use std::sync::Arc;
+
+pub async fn build(
+    name: &str,
+    config: &FileSinkConfig,
+    state_dir: &Path,
+) -> Result<Arc<dyn Sink>, String> {
+    let _ = (name, config, state_dir);
+    Err("the file sink is not available in this build yet".into())
+}

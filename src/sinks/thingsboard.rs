@@ -1,0 +1,15 @@
+//! The `thingsboard` sink (not implemented yet).
+
+use super::Sink;
+use crate::config::ThingsboardSinkConfig;
+use std::path::Path;
+use std::sync::Arc;
+
+pub async fn build(
+    name: &str,
+    config: &ThingsboardSinkConfig,
+    state_dir: &Path,
+) -> Result<Arc<dyn Sink>, String> {
+    let _ = (name, config, state_dir);
+    Err("the thingsboard sink is not available in this build yet".into())
+}
