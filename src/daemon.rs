@@ -40,6 +40,7 @@ pub async fn run(config: Config) -> Result<(), String> {
         .map(|(name, c)| (Arc::<str>::from(name.as_str()), providers::kind_of(c)))
         .collect::<HashMap<_, _>>();
     let (tx, rx) = mpsc::unbounded_channel::<Msg>();
+    let sink_handles = sink_list.clone();
     let pipeline = Pipeline {
         sinks: sink_list,
         dedup: DedupWindow::open(state_dir, config.dedup.ttl.0, config.dedup.capacity)?,
@@ -69,9 +70,20 @@ pub async fn run(config: Config) -> Result<(), String> {
 
     let mut term = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
     let mut int = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
-    tokio::select! {
-        _ = term.recv() => info!("SIGTERM: shutting down"),
-        _ = int.recv() => info!("SIGINT: shutting down"),
+    let mut hup = signal(SignalKind::hangup()).map_err(|e| e.to_string())?;
+    loop {
+        tokio::select! {
+            _ = term.recv() => { info!("SIGTERM: shutting down"); break; }
+            _ = int.recv() => { info!("SIGINT: shutting down"); break; }
+            _ = hup.recv() => {
+                info!("SIGHUP: reopening sink files");
+                for sink in &sink_handles {
+                    if let Err(e) = sink.reopen().await {
+                        error!(sink = sink.name(), error = %e, "could not reopen");
+                    }
+                }
+            }
+        }
     }
     tokio::spawn(async move {
         tokio::select! {
