@@ -67,7 +67,7 @@ fn read_all(path: &Path) -> Vec<Value> {
             Some((n, dir.join(name)))
         })
         .collect();
-    files.sort_by(|a, b| b.0.cmp(&a.0));
+    files.sort_by_key(|f| std::cmp::Reverse(f.0));
     let mut out = Vec::new();
     for (_, f) in files {
         let text = std::fs::read_to_string(&f).unwrap();
