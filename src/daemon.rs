@@ -2,12 +2,13 @@
 //! stop taking deliveries, let in-flight records reach every sink and be acked, close
 //! the sessions cleanly, then close the sinks — all within `shutdown_timeout`.
 
+use crate::admin::{self, Health};
 use crate::config::Config;
 use crate::deadletter::DeadLetter;
 use crate::dedup::DedupWindow;
 use crate::mqtt::{DeliverFn, Session};
 use crate::pipeline::{Msg, Pipeline};
-use crate::{providers, sinks};
+use crate::{providers, sinks, telemetry};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
@@ -23,9 +24,6 @@ pub async fn run(config: Config) -> Result<(), String> {
             state_dir.display()
         )
     })?;
-    if config.daemon.admin_listen.is_some() {
-        warn!("daemon.admin_listen is set, but this build does not serve the admin endpoint yet");
-    }
     let mut sink_list = Vec::new();
     for (name, c) in &config.sinks {
         sink_list.push(
@@ -56,12 +54,27 @@ pub async fn run(config: Config) -> Result<(), String> {
     for (name, c) in &config.providers {
         let tx = tx.clone();
         let deliver: DeliverFn = Arc::new(move |d| {
+            telemetry::received(&d.source);
             // Fails only once the pipeline is gone (shutdown); the publish stays
             // unacked and the broker redelivers it.
             let _ = tx.send(Msg::Delivery(d));
         });
         sessions.push(providers::start(name, c, state_dir, deliver).await?);
     }
+    for (name, _) in &config.providers {
+        telemetry::register_source(name);
+    }
+    for (name, _) in &config.sinks {
+        telemetry::register_sink(name);
+    }
+    let health = Health {
+        providers: sessions.iter().map(Session::watch).collect(),
+        sinks: sink_handles.clone(),
+    };
+    if let Some(addr) = &config.daemon.admin_listen {
+        admin::serve(addr, health.clone()).await?;
+    }
+    let monitor = tokio::spawn(admin::monitor(health, config.daemon.summary_interval.0));
     info!(
         providers = sessions.len(),
         sinks = config.sinks.len(),
@@ -85,6 +98,8 @@ pub async fn run(config: Config) -> Result<(), String> {
             }
         }
     }
+    let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
+    monitor.abort();
     tokio::spawn(async move {
         tokio::select! {
             _ = term.recv() => {},

@@ -3,6 +3,7 @@
 //! Data flows provider → normalize → dedup → sinks → ack; the modules follow it.
 #![forbid(unsafe_code)]
 
+pub mod admin;
 pub mod config;
 pub mod daemon;
 pub mod deadletter;
@@ -15,4 +16,5 @@ pub mod providers;
 pub mod record;
 pub mod sinks;
 pub mod state;
+pub mod telemetry;
 pub mod vss;

@@ -11,6 +11,7 @@ use crate::mqtt::{AckHandle, Delivery};
 use crate::providers::{self, Malformed};
 use crate::record::{ProviderKind, Record};
 use crate::sinks::Sink;
+use crate::telemetry;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -89,12 +90,12 @@ impl Pipeline {
         for ((d, result), seen) in normalized.into_iter().zip(seen) {
             match result {
                 Ok(record) if seen => {
-                    debug!(id = %record.id, "duplicate of a delivered record");
+                    telemetry::duplicate(&d.source, &record.id);
                     already_delivered.push(d.ack);
                 }
                 Ok(record) => match out.index.get(&record.id) {
                     Some(&i) => {
-                        debug!(id = %record.id, "duplicate within the batch");
+                        telemetry::duplicate(&d.source, &record.id);
                         out.waiters[i].push(d.ack);
                     }
                     None => {
@@ -104,8 +105,7 @@ impl Pipeline {
                     }
                 },
                 Err(m) => {
-                    warn!(provider = %d.source, topic = %d.topic, reason = %m,
-                        "malformed payload sent to the dead letter");
+                    telemetry::malformed(&d.source, &d.topic, &m.reason);
                     letters.push((d, m));
                 }
             }
@@ -118,6 +118,11 @@ impl Pipeline {
             return;
         }
         self.deliver(&out.records).await;
+        let accepted = chrono::Utc::now();
+        for r in &out.records {
+            let waited = (accepted - r.received_at).to_std().unwrap_or_default();
+            telemetry::delivered(&r.source, r.signals.len(), waited);
+        }
         // Only now is an id "delivered": a crash before this line means a redelivery,
         // which the sinks see again (a duplicate), never a loss.
         let ids: Vec<&str> = out.records.iter().map(|r| r.id.as_str()).collect();
@@ -203,9 +208,12 @@ impl Pipeline {
         loop {
             let mut still = Vec::new();
             for sink in pending {
-                if let Err(e) = sink.accept(records).await {
-                    error!(sink = sink.name(), error = %e, retry_in = ?delay, "sink did not accept the batch");
-                    still.push(sink);
+                match sink.accept(records).await {
+                    Ok(()) => telemetry::sink_accepted(sink.name(), records.len()),
+                    Err(e) => {
+                        telemetry::sink_failed(sink.name(), &e.to_string(), delay);
+                        still.push(sink);
+                    }
                 }
             }
             if still.is_empty() {

@@ -24,6 +24,9 @@ pub struct DaemonConfig {
     pub dead_letter_max_bytes: ByteSize,
     #[serde(default = "default_dead_letter_max_files")]
     pub dead_letter_max_files: usize,
+    /// How often the one-line summary (rates, backlogs) is logged.
+    #[serde(default = "default_summary_interval")]
+    pub summary_interval: Duration,
 }
 
 impl Default for DaemonConfig {
@@ -36,12 +39,16 @@ impl Default for DaemonConfig {
             shutdown_timeout: default_shutdown_timeout(),
             dead_letter_max_bytes: default_dead_letter_max_bytes(),
             dead_letter_max_files: default_dead_letter_max_files(),
+            summary_interval: default_summary_interval(),
         }
     }
 }
 
 fn default_dead_letter_max_bytes() -> ByteSize {
     ByteSize(64 << 20)
+}
+fn default_summary_interval() -> Duration {
+    Duration(std::time::Duration::from_secs(60))
 }
 fn default_dead_letter_max_files() -> usize {
     3

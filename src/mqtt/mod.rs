@@ -10,5 +10,5 @@ pub mod tls;
 
 pub use conn::{ConnectOptions, Protocol};
 pub use session::{
-    AckHandle, CredentialsHandle, DeliverFn, Delivery, Session, SessionSpec, Status,
+    AckHandle, CredentialsHandle, DeliverFn, Delivery, Session, SessionSpec, SessionWatch, Status,
 };

@@ -160,6 +160,34 @@ pub struct Session {
     companions: Vec<JoinHandle<()>>,
 }
 
+/// A read-only view of a session, for health checks and metrics.
+#[derive(Clone)]
+pub struct SessionWatch {
+    shared: Arc<Shared>,
+}
+
+impl SessionWatch {
+    pub fn name(&self) -> &str {
+        &self.shared.name
+    }
+
+    pub fn status(&self) -> Status {
+        Status {
+            connected: self.shared.connected.load(Ordering::Relaxed),
+            subscribed: self.shared.subscribed.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Why the session cannot work, when something else than the connection says so.
+    pub fn problem(&self) -> Option<String> {
+        self.shared
+            .problem
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+}
+
 /// What a credential owner (the BMW token refresher) may do to a running session.
 #[derive(Clone)]
 pub struct CredentialsHandle {
@@ -228,6 +256,12 @@ impl Session {
         Status {
             connected: self.shared.connected.load(Ordering::Relaxed),
             subscribed: self.shared.subscribed.load(Ordering::Relaxed),
+        }
+    }
+
+    pub fn watch(&self) -> SessionWatch {
+        SessionWatch {
+            shared: self.shared.clone(),
         }
     }
 

@@ -1,0 +1,302 @@
+//! Telemetry as typed events: every metric is defined here, once, next to the log line
+//! that goes with it, so counters and logs cannot drift apart. Callers say what happened
+//! (`malformed(source, topic, reason)`), never which counter to bump.
+
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+use tracing::warn;
+
+type Labels = Vec<(&'static str, String)>;
+
+fn source(s: &str) -> Labels {
+    vec![("source", s.to_string())]
+}
+fn sink(s: &str) -> Labels {
+    vec![("sink", s.to_string())]
+}
+
+pub struct Metrics {
+    registry: Registry,
+    received: Family<Labels, Counter>,
+    duplicate: Family<Labels, Counter>,
+    malformed: Family<Labels, Counter>,
+    signals: Family<Labels, Counter>,
+    delivered: Family<Labels, Counter>,
+    sink_errors: Family<Labels, Counter>,
+    sink_buffer: Family<Labels, Gauge>,
+    connected: Family<Labels, Gauge>,
+    end_to_end: Histogram,
+    process: ProcessGauges,
+    /// Last time a repeated warning was logged, per key: repeats are counted, not logged.
+    quiet: Mutex<std::collections::HashMap<String, Instant>>,
+}
+
+struct ProcessGauges {
+    rss: Gauge,
+    cpu_ms: Gauge,
+    fds: Gauge,
+    start: Gauge,
+}
+
+pub fn metrics() -> &'static Metrics {
+    static M: OnceLock<Metrics> = OnceLock::new();
+    M.get_or_init(Metrics::new)
+}
+
+impl Metrics {
+    fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("vinstream");
+        let m = Metrics {
+            received: Family::default(),
+            duplicate: Family::default(),
+            malformed: Family::default(),
+            signals: Family::default(),
+            delivered: Family::default(),
+            sink_errors: Family::default(),
+            sink_buffer: Family::default(),
+            connected: Family::default(),
+            end_to_end: Histogram::new(exponential_buckets(0.0005, 2.0, 18)),
+            process: ProcessGauges {
+                rss: Gauge::default(),
+                cpu_ms: Gauge::default(),
+                fds: Gauge::default(),
+                start: Gauge::default(),
+            },
+            quiet: Mutex::new(Default::default()),
+            registry: Registry::default(),
+        };
+        let r = &mut registry;
+        r.register(
+            "messages_received",
+            "Provider messages received",
+            m.received.clone(),
+        );
+        r.register(
+            "messages_duplicate",
+            "Messages already delivered (no record)",
+            m.duplicate.clone(),
+        );
+        r.register(
+            "messages_malformed",
+            "Payloads sent to the dead letter",
+            m.malformed.clone(),
+        );
+        r.register("signals", "Signals in delivered records", m.signals.clone());
+        r.register(
+            "records_delivered",
+            "Records a sink accepted",
+            m.delivered.clone(),
+        );
+        r.register(
+            "sink_errors",
+            "Failed sink deliveries (retried)",
+            m.sink_errors.clone(),
+        );
+        r.register(
+            "sink_buffer_bytes",
+            "Bytes waiting in a sink's durable buffer",
+            m.sink_buffer.clone(),
+        );
+        r.register(
+            "provider_connected",
+            "1 while the provider is connected and subscribed",
+            m.connected.clone(),
+        );
+        r.register(
+            "end_to_end_seconds",
+            "Receive to last sink accept",
+            m.end_to_end.clone(),
+        );
+        r.register(
+            "process_resident_memory_bytes",
+            "Resident memory",
+            m.process.rss.clone(),
+        );
+        r.register(
+            "process_cpu_milliseconds",
+            "CPU time used (user + system)",
+            m.process.cpu_ms.clone(),
+        );
+        r.register(
+            "process_open_fds",
+            "Open file descriptors",
+            m.process.fds.clone(),
+        );
+        r.register(
+            "process_start_time_seconds",
+            "Start time, seconds since the epoch",
+            m.process.start.clone(),
+        );
+        Metrics { registry, ..m }
+    }
+
+    /// The Prometheus text exposition, with process gauges read now.
+    pub fn render(&self) -> String {
+        self.read_process();
+        let mut out = String::new();
+        encode(&mut out, &self.registry).expect("writing to a String cannot fail");
+        out
+    }
+
+    fn read_process(&self) {
+        if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
+            if let Some(kb) = status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<i64>().ok())
+            {
+                self.process.rss.set(kb * 1024);
+            }
+        }
+        if let Ok(stat) = std::fs::read_to_string("/proc/self/stat") {
+            // Fields after the command name (which may hold spaces) start after ") ".
+            let rest: Vec<&str> = stat
+                .rsplit_once(") ")
+                .map(|(_, r)| r)
+                .unwrap_or("")
+                .split(' ')
+                .collect();
+            let ticks = |i: usize| rest.get(i).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+            // utime, stime are fields 14 and 15 (index 11, 12 here); clock ticks are 100 Hz on Linux.
+            self.process.cpu_ms.set((ticks(11) + ticks(12)) * 10);
+        }
+        if let Ok(dir) = std::fs::read_dir("/proc/self/fd") {
+            self.process.fds.set(dir.count() as i64);
+        }
+        static START: OnceLock<i64> = OnceLock::new();
+        self.process
+            .start
+            .set(*START.get_or_init(|| chrono::Utc::now().timestamp()));
+    }
+
+    pub fn received_total(&self, src: &str) -> u64 {
+        self.received.get_or_create(&source(src)).get()
+    }
+    pub fn delivered_total(&self, snk: &str) -> u64 {
+        self.delivered.get_or_create(&sink(snk)).get()
+    }
+}
+
+// The events.
+
+/// Make a provider's series exist from the start (at 0), so dashboards and `rate()`
+/// see them before the first message.
+pub fn register_source(src: &str) {
+    let m = metrics();
+    let l = source(src);
+    for f in [&m.received, &m.duplicate, &m.malformed, &m.signals] {
+        f.get_or_create(&l);
+    }
+    m.connected.get_or_create(&l);
+}
+
+pub fn register_sink(snk: &str) {
+    let m = metrics();
+    let l = sink(snk);
+    m.delivered.get_or_create(&l);
+    m.sink_errors.get_or_create(&l);
+    m.sink_buffer.get_or_create(&l);
+}
+
+pub fn received(src: &str) {
+    metrics().received.get_or_create(&source(src)).inc();
+}
+
+pub fn duplicate(src: &str, id: &str) {
+    metrics().duplicate.get_or_create(&source(src)).inc();
+    tracing::debug!(provider = src, id, "duplicate of a delivered record");
+}
+
+/// Logged once per (source, reason kind) a minute; every one is counted.
+pub fn malformed(src: &str, topic: &str, reason: &str) {
+    metrics().malformed.get_or_create(&source(src)).inc();
+    let kind = reason.split(':').next().unwrap_or(reason);
+    if loud(&format!("malformed/{src}/{kind}")) {
+        warn!(provider = src, topic, reason, "malformed payload sent to the dead letter (repeats within a minute are counted, not logged)");
+    }
+}
+
+pub fn delivered(src: &str, signals: usize, receive_to_accept: Duration) {
+    let m = metrics();
+    m.signals.get_or_create(&source(src)).inc_by(signals as u64);
+    m.end_to_end.observe(receive_to_accept.as_secs_f64());
+}
+
+pub fn sink_accepted(snk: &str, records: usize) {
+    metrics()
+        .delivered
+        .get_or_create(&sink(snk))
+        .inc_by(records as u64);
+}
+
+pub fn sink_failed(snk: &str, error: &str, retry_in: Duration) {
+    metrics().sink_errors.get_or_create(&sink(snk)).inc();
+    if loud(&format!("sink/{snk}")) {
+        tracing::error!(sink = snk, error, retry_in = ?retry_in, "sink did not accept the batch; retrying (repeats within a minute are counted, not logged)");
+    }
+}
+
+pub fn sink_buffer(snk: &str, bytes: u64) {
+    metrics()
+        .sink_buffer
+        .get_or_create(&sink(snk))
+        .set(bytes as i64);
+}
+
+pub fn provider_ready(src: &str, ready: bool) {
+    metrics()
+        .connected
+        .get_or_create(&source(src))
+        .set(i64::from(ready));
+}
+
+/// Rate-limit a repeated log line: true at most once a minute per key.
+fn loud(key: &str) -> bool {
+    let mut q = metrics().quiet.lock().unwrap_or_else(|p| p.into_inner());
+    let now = Instant::now();
+    match q.get(key) {
+        Some(at) if now.duration_since(*at) < Duration::from_secs(60) => false,
+        _ => {
+            q.insert(key.to_string(), now);
+            true
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metric_names_match_the_spec() {
+        received("t-src");
+        duplicate("t-src", "x");
+        malformed("t-src", "topic", "payload is not JSON: boom");
+        delivered("t-src", 3, Duration::from_millis(2));
+        sink_accepted("t-sink", 2);
+        sink_failed("t-sink", "down", Duration::from_secs(1));
+        sink_buffer("t-sink", 42);
+        provider_ready("t-src", true);
+        let text = metrics().render();
+        for name in [
+            "vinstream_messages_received_total{source=\"t-src\"} 1",
+            "vinstream_messages_duplicate_total{source=\"t-src\"} 1",
+            "vinstream_messages_malformed_total{source=\"t-src\"} 1",
+            "vinstream_signals_total{source=\"t-src\"} 3",
+            "vinstream_records_delivered_total{sink=\"t-sink\"} 2",
+            "vinstream_sink_errors_total{sink=\"t-sink\"} 1",
+            "vinstream_sink_buffer_bytes{sink=\"t-sink\"} 42",
+            "vinstream_provider_connected{source=\"t-src\"} 1",
+            "vinstream_end_to_end_seconds_bucket",
+            "vinstream_process_resident_memory_bytes",
+        ] {
+            assert!(text.contains(name), "{name} missing in\n{text}");
+        }
+    }
+}
