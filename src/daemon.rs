@@ -17,7 +17,21 @@ use tokio::sync::{mpsc, oneshot};
 use tracing::{error, info, warn};
 
 pub async fn run(config: Config) -> Result<(), String> {
+    run_with(config, false, std::future::pending()).await
+}
+
+/// Run until a signal or until `stop` resolves (the demo's `--duration`).
+/// `demo_plaintext` makes providers talk plain TCP to the demo's loopback broker.
+pub async fn run_with(
+    config: Config,
+    demo_plaintext: bool,
+    stop: impl std::future::Future<Output = ()>,
+) -> Result<(), String> {
     let state_dir = &config.daemon.state_dir;
+    let env = providers::Env {
+        state_dir,
+        demo_plaintext,
+    };
     std::fs::create_dir_all(state_dir).map_err(|e| {
         format!(
             "daemon.state_dir: cannot create {}: {e}",
@@ -59,7 +73,7 @@ pub async fn run(config: Config) -> Result<(), String> {
             // unacked and the broker redelivers it.
             let _ = tx.send(Msg::Delivery(d));
         });
-        sessions.push(providers::start(name, c, state_dir, deliver).await?);
+        sessions.push(providers::start(name, c, &env, deliver).await?);
     }
     for (name, _) in &config.providers {
         telemetry::register_source(name);
@@ -84,8 +98,10 @@ pub async fn run(config: Config) -> Result<(), String> {
     let mut term = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
     let mut int = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
     let mut hup = signal(SignalKind::hangup()).map_err(|e| e.to_string())?;
+    tokio::pin!(stop);
     loop {
         tokio::select! {
+            _ = &mut stop => { info!("stopping"); break; }
             _ = term.recv() => { info!("SIGTERM: shutting down"); break; }
             _ = int.recv() => { info!("SIGINT: shutting down"); break; }
             _ = hup.recv() => {

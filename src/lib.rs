@@ -8,6 +8,7 @@ pub mod config;
 pub mod daemon;
 pub mod deadletter;
 pub mod dedup;
+pub mod demo;
 pub mod logging;
 pub mod mqtt;
 pub mod offline;

@@ -42,6 +42,22 @@ enum Command {
         )]
         config: PathBuf,
     },
+    /// Zero-setup demo: an embedded broker, a simulated fleet in all three provider
+    /// formats, and the real pipeline printing normalized records on stdout.
+    Demo {
+        /// Simulated vehicles (split across High Mobility V2, V1 and BMW).
+        #[arg(long, default_value_t = 5)]
+        vehicles: usize,
+        /// Messages per second, all vehicles together.
+        #[arg(long, default_value_t = 5.0)]
+        rate: f64,
+        /// Stop after this long (e.g. "30s"); default: until Ctrl-C.
+        #[arg(long)]
+        duration: Option<String>,
+        /// Print the configuration the demo runs, as a starting point, and exit.
+        #[arg(long)]
+        print_config: bool,
+    },
     /// Log in to BMW CarData (device-code flow) and write the token file.
     BmwLogin {
         /// The CarData client id from the BMW portal.
@@ -81,12 +97,62 @@ fn main() -> ExitCode {
         Command::Run { config } => run(config),
         Command::Check { config } => check(config),
         Command::Normalize { format, file } => normalize(format, file),
+        Command::Demo {
+            vehicles,
+            rate,
+            duration,
+            print_config,
+        } => demo(vehicles, rate, duration, print_config),
         Command::BmwLogin {
             client_id,
             token_file,
             device_code_url,
             token_url,
         } => bmw_login(&client_id, &token_file, &device_code_url, &token_url),
+    }
+}
+
+fn demo(vehicles: usize, rate: f64, duration: Option<String>, print_config: bool) -> ExitCode {
+    if print_config {
+        print!("{}", vinstream::demo::print_config());
+        return ExitCode::SUCCESS;
+    }
+    let duration = match duration.map(|d| humantime::parse_duration(d.trim())) {
+        None => None,
+        Some(Ok(d)) => Some(d),
+        Some(Err(e)) => {
+            eprintln!("vinstream demo: --duration: {e} (e.g. \"30s\", \"5m\")");
+            return ExitCode::from(2);
+        }
+    };
+    if !(rate > 0.0) || vehicles == 0 {
+        eprintln!("vinstream demo: --rate and --vehicles must be positive");
+        return ExitCode::from(2);
+    }
+    vinstream::logging::init(vinstream::config::LogFormat::Text, "info,rumqttd=off");
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let opts = vinstream::demo::Options {
+        vehicles,
+        rate,
+        duration,
+    };
+    let result = runtime.block_on(vinstream::demo::run(opts));
+    runtime.shutdown_background();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("vinstream demo: {e}");
+            ExitCode::from(1)
+        }
     }
 }
 

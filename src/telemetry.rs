@@ -191,17 +191,17 @@ pub fn register_source(src: &str) {
     let m = metrics();
     let l = source(src);
     for f in [&m.received, &m.duplicate, &m.malformed, &m.signals] {
-        f.get_or_create(&l);
+        drop(f.get_or_create(&l));
     }
-    m.connected.get_or_create(&l);
+    drop(m.connected.get_or_create(&l));
 }
 
 pub fn register_sink(snk: &str) {
     let m = metrics();
     let l = sink(snk);
-    m.delivered.get_or_create(&l);
-    m.sink_errors.get_or_create(&l);
-    m.sink_buffer.get_or_create(&l);
+    drop(m.delivered.get_or_create(&l));
+    drop(m.sink_errors.get_or_create(&l));
+    drop(m.sink_buffer.get_or_create(&l));
 }
 
 pub fn received(src: &str) {

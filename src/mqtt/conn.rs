@@ -20,7 +20,8 @@ pub struct ConnectOptions {
     pub host: String,
     pub port: u16,
     pub client_id: String,
-    pub tls: Arc<rustls::ClientConfig>,
+    /// `None` only for the demo's embedded loopback broker: never configurable.
+    pub tls: Option<Arc<rustls::ClientConfig>>,
     pub credentials: Option<(String, String)>,
     pub keep_alive: Duration,
     pub session_expiry_secs: u32,
@@ -137,7 +138,10 @@ pub enum Conn {
 
 impl Conn {
     pub fn new(o: &ConnectOptions) -> (Client, Conn) {
-        let transport = Transport::tls_with_config(TlsConfiguration::Rustls(o.tls.clone()));
+        let transport = match &o.tls {
+            Some(tls) => Transport::tls_with_config(TlsConfiguration::Rustls(tls.clone())),
+            None => Transport::Tcp,
+        };
         // Acks and subscriptions are the only requests; leave room for a full window.
         let cap = usize::from(o.receive_maximum) + 64;
         let timeout_secs = o.connect_timeout.as_secs().max(1);

@@ -54,16 +54,25 @@ pub fn kind_of(config: &ProviderConfig) -> ProviderKind {
     }
 }
 
+/// Where providers run.
+#[derive(Debug, Clone, Copy)]
+pub struct Env<'a> {
+    pub state_dir: &'a Path,
+    /// Plain TCP instead of TLS: only `vinstream demo` sets it, for its embedded
+    /// loopback broker. No config key reaches it.
+    pub demo_plaintext: bool,
+}
+
 /// Start a provider's session; deliveries go to `out`.
 pub async fn start(
     name: &str,
     config: &ProviderConfig,
-    state_dir: &Path,
+    env: &Env<'_>,
     out: DeliverFn,
 ) -> Result<Session, String> {
     match config {
-        ProviderConfig::HighMobilityV1(c) => high_mobility::start_v1(name, c, out),
-        ProviderConfig::HighMobilityV2(c) => high_mobility::start_v2(name, c, state_dir, out),
-        ProviderConfig::Bmw(c) => bmw::start(name, c, out).await,
+        ProviderConfig::HighMobilityV1(c) => high_mobility::start_v1(name, c, env, out),
+        ProviderConfig::HighMobilityV2(c) => high_mobility::start_v2(name, c, env, out),
+        ProviderConfig::Bmw(c) => bmw::start(name, c, env, out).await,
     }
 }

@@ -6,6 +6,7 @@ mod support;
 mod admin;
 mod bmw;
 mod cli;
+mod demo;
 mod faults;
 mod hm_proptest;
 mod hm_schema;

@@ -12,6 +12,7 @@ use crate::config::BmwConfig;
 use crate::mqtt::backoff::Backoff;
 use crate::mqtt::tls::{self, TlsFiles};
 use crate::mqtt::{ConnectOptions, CredentialsHandle, DeliverFn, Protocol, Session, SessionSpec};
+use crate::providers::Env;
 use chrono::Utc;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -26,7 +27,12 @@ const BACKOFF_FLOOR: Duration = Duration::from_secs(10);
 /// Never refresh more often than this, whatever the broker says.
 const MIN_REFRESH_GAP: Duration = Duration::from_secs(30);
 
-pub async fn start(name: &str, c: &BmwConfig, out: DeliverFn) -> Result<Session, String> {
+pub async fn start(
+    name: &str,
+    c: &BmwConfig,
+    env: &Env<'_>,
+    out: DeliverFn,
+) -> Result<Session, String> {
     let key = |k: &str| format!("providers.{name}.{k}");
     let oauth = OAuth::new(&c.client_id, &c.device_code_url, &c.token_url)
         .map_err(|e| format!("{}: {e}", key("token_url")))?;
@@ -53,12 +59,18 @@ pub async fn start(name: &str, c: &BmwConfig, out: DeliverFn) -> Result<Session,
             }
         }
     }
-    let tls = tls::client_config(&TlsFiles {
-        ca_file: c.ca_file.clone(),
-        client_cert: None,
-        server_name: c.server_name.clone(),
-    })
-    .map_err(|e| format!("providers.{name}: {e}"))?;
+    let tls = if env.demo_plaintext {
+        None
+    } else {
+        Some(
+            tls::client_config(&TlsFiles {
+                ca_file: c.ca_file.clone(),
+                client_cert: None,
+                server_name: c.server_name.clone(),
+            })
+            .map_err(|e| format!("providers.{name}: {e}"))?,
+        )
+    };
     let s = &c.session;
     let options = ConnectOptions {
         protocol: Protocol::V311,

@@ -10,6 +10,7 @@ use crate::config::{HighMobilityV1Config, HighMobilityV2Config, MqttProtocol, Se
 use crate::mqtt::backoff::Backoff;
 use crate::mqtt::tls::{self, TlsFiles};
 use crate::mqtt::{ConnectOptions, DeliverFn, Protocol, Session, SessionSpec};
+use crate::providers::Env;
 use std::path::{Path, PathBuf};
 
 /// The parts of a High Mobility provider config a session needs.
@@ -26,15 +27,22 @@ struct Endpoint<'a> {
 fn connect_options(
     name: &str,
     e: Endpoint<'_>,
+    env: &Env<'_>,
     protocol: Protocol,
     client_id: String,
 ) -> Result<ConnectOptions, String> {
-    let tls = tls::client_config(&TlsFiles {
-        ca_file: Some(PathBuf::from(e.ca_file)),
-        client_cert: Some((PathBuf::from(e.cert_file), PathBuf::from(e.key_file))),
-        server_name: e.server_name.cloned(),
-    })
-    .map_err(|err| format!("providers.{name}: {err}"))?;
+    let tls = if env.demo_plaintext {
+        None
+    } else {
+        Some(
+            tls::client_config(&TlsFiles {
+                ca_file: Some(PathBuf::from(e.ca_file)),
+                client_cert: Some((PathBuf::from(e.cert_file), PathBuf::from(e.key_file))),
+                server_name: e.server_name.cloned(),
+            })
+            .map_err(|err| format!("providers.{name}: {err}"))?,
+        )
+    };
     let s = e.session;
     Ok(ConnectOptions {
         protocol,
@@ -68,9 +76,10 @@ fn spec(name: &str, options: ConnectOptions, topic: String) -> SessionSpec {
 pub fn start_v2(
     name: &str,
     c: &HighMobilityV2Config,
-    state_dir: &Path,
+    env: &Env<'_>,
     out: DeliverFn,
 ) -> Result<Session, String> {
+    let state_dir = env.state_dir;
     let client_id = match &c.client_id {
         Some(id) => id.clone(),
         None => {
@@ -92,13 +101,18 @@ pub fn start_v2(
         server_name: c.server_name.as_ref(),
         session: &c.session,
     };
-    let options = connect_options(name, endpoint, protocol, client_id)?;
+    let options = connect_options(name, endpoint, env, protocol, client_id)?;
     tracing::info!(provider = %name, host = %c.host, port = c.port, client_id = %options.client_id,
         topic = %c.topic_filter(), "starting High Mobility V2 provider");
     Ok(Session::spawn(spec(name, options, c.topic_filter()), out))
 }
 
-pub fn start_v1(name: &str, c: &HighMobilityV1Config, out: DeliverFn) -> Result<Session, String> {
+pub fn start_v1(
+    name: &str,
+    c: &HighMobilityV1Config,
+    env: &Env<'_>,
+    out: DeliverFn,
+) -> Result<Session, String> {
     let endpoint = Endpoint {
         host: &c.host,
         port: c.port,
@@ -108,7 +122,7 @@ pub fn start_v1(name: &str, c: &HighMobilityV1Config, out: DeliverFn) -> Result<
         server_name: c.server_name.as_ref(),
         session: &c.session,
     };
-    let options = connect_options(name, endpoint, Protocol::V311, c.client_id.clone())?;
+    let options = connect_options(name, endpoint, env, Protocol::V311, c.client_id.clone())?;
     tracing::info!(provider = %name, host = %c.host, port = c.port, client_id = %options.client_id,
         topic = %c.topic_filter(), "starting High Mobility V1 provider");
     Ok(Session::spawn(spec(name, options, c.topic_filter()), out))
