@@ -15,22 +15,33 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 use tracing::info;
 
-/// What health checks look at.
-#[derive(Clone)]
+/// The providers and sinks running now.
+type Parts = (Vec<SessionWatch>, Vec<Arc<dyn Sink>>);
+
+/// What health checks look at; replaced on a config reload.
+#[derive(Clone, Default)]
 pub struct Health {
-    pub providers: Vec<SessionWatch>,
-    pub sinks: Vec<Arc<dyn Sink>>,
+    inner: Arc<RwLock<Parts>>,
 }
 
 impl Health {
+    pub fn set(&self, providers: Vec<SessionWatch>, sinks: Vec<Arc<dyn Sink>>) {
+        *self.inner.write().unwrap_or_else(|p| p.into_inner()) = (providers, sinks);
+    }
+
+    fn snapshot(&self) -> Parts {
+        self.inner.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
     /// `None` when ready; otherwise what is not, by name.
     pub fn not_ready(&self) -> Option<Value> {
+        let (provider_list, sink_list) = self.snapshot();
         let mut providers = serde_json::Map::new();
-        for p in &self.providers {
+        for p in &provider_list {
             let st = p.status();
             let why = match (p.problem(), st.connected, st.subscribed) {
                 (Some(problem), _, _) => Some(problem),
@@ -43,7 +54,7 @@ impl Health {
             }
         }
         let mut sinks = serde_json::Map::new();
-        for s in &self.sinks {
+        for s in &sink_list {
             if let Some(problem) = s.problem() {
                 sinks.insert(s.name().to_string(), Value::from(problem));
             }
@@ -56,10 +67,11 @@ impl Health {
     }
 
     fn update_gauges(&self) {
-        for p in &self.providers {
+        let (providers, sinks) = self.snapshot();
+        for p in &providers {
             telemetry::provider_ready(p.name(), p.status().ready());
         }
-        for s in &self.sinks {
+        for s in &sinks {
             telemetry::sink_buffer(s.name(), s.buffer_bytes());
         }
     }
@@ -141,10 +153,11 @@ pub async fn monitor(health: Health, summary_every: Duration) {
 fn counts(health: &Health) -> HashMap<String, u64> {
     let m = telemetry::metrics();
     let mut c = HashMap::new();
-    for p in &health.providers {
+    let (providers, sinks) = health.snapshot();
+    for p in &providers {
         c.insert(format!("p/{}", p.name()), m.received_total(p.name()));
     }
-    for s in &health.sinks {
+    for s in &sinks {
         c.insert(format!("s/{}", s.name()), m.delivered_total(s.name()));
     }
     c
@@ -156,10 +169,14 @@ fn summary(
     now: &HashMap<String, u64>,
     secs: f64,
 ) -> String {
-    let rate =
-        |k: &str| (now.get(k).unwrap_or(&0) - before.get(k).unwrap_or(&0)) as f64 / secs.max(1e-9);
-    let providers: Vec<String> = health
-        .providers
+    let rate = |k: &str| {
+        now.get(k)
+            .unwrap_or(&0)
+            .saturating_sub(*before.get(k).unwrap_or(&0)) as f64
+            / secs.max(1e-9)
+    };
+    let (provider_list, sink_list) = health.snapshot();
+    let providers: Vec<String> = provider_list
         .iter()
         .map(|p| {
             let state = if p.status().ready() {
@@ -174,8 +191,7 @@ fn summary(
             )
         })
         .collect();
-    let sinks: Vec<String> = health
-        .sinks
+    let sinks: Vec<String> = sink_list
         .iter()
         .map(|s| {
             let backlog = s.buffer_bytes();

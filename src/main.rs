@@ -210,7 +210,7 @@ fn run(path: PathBuf) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let result = runtime.block_on(vinstream::daemon::run(config));
+    let result = runtime.block_on(vinstream::daemon::run(config, Some(path)));
     // A sink can be stuck in a blocking write (a full stdout pipe): don't wait for it.
     runtime.shutdown_background();
     match result {

@@ -25,6 +25,13 @@ pub enum Msg {
     Delivery(Delivery),
     /// Reply once everything queued before this marker is delivered and acked.
     Drain(oneshot::Sender<()>),
+    /// A config reload: deliveries queued before this go to the old sinks, later ones to
+    /// these. The old sinks are handed back for closing.
+    Reconfigure {
+        sinks: Vec<Arc<dyn Sink>>,
+        kinds: HashMap<Arc<str>, ProviderKind>,
+        done: oneshot::Sender<Vec<Arc<dyn Sink>>>,
+    },
 }
 
 pub struct Pipeline {
@@ -47,16 +54,19 @@ impl Pipeline {
         let mut batch = Vec::with_capacity(MAX_BATCH);
         while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
             let mut drains = Vec::new();
-            let deliveries: Vec<Delivery> = batch
-                .drain(..)
-                .filter_map(|m| match m {
-                    Msg::Delivery(d) => Some(d),
-                    Msg::Drain(reply) => {
-                        drains.push(reply);
-                        None
+            let mut deliveries = Vec::new();
+            for m in batch.drain(..) {
+                match m {
+                    Msg::Delivery(d) => deliveries.push(d),
+                    Msg::Drain(reply) => drains.push(reply),
+                    Msg::Reconfigure { sinks, kinds, done } => {
+                        self.process(std::mem::take(&mut deliveries)).await;
+                        let old = std::mem::replace(&mut self.sinks, sinks);
+                        self.kinds = kinds;
+                        let _ = done.send(old);
                     }
-                })
-                .collect();
+                }
+            }
             self.process(deliveries).await;
             for reply in drains {
                 let _ = reply.send(());

@@ -187,7 +187,7 @@ pub async fn run(opts: Options) -> Result<(), String> {
             None => std::future::pending().await,
         }
     };
-    let result = crate::daemon::run_with(config, true, stop).await;
+    let result = crate::daemon::run_with(config, None, true, stop).await;
     publisher.abort();
     let _ = std::fs::remove_dir_all(&dir);
     result

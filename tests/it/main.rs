@@ -15,6 +15,8 @@ mod hm_v2;
 mod normalize_bmw;
 mod normalize_hm;
 mod normalize_hm_cases;
+mod packaging;
+mod reload;
 mod sink_cumulocity;
 mod sink_file;
 mod sink_nats;
