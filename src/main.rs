@@ -125,7 +125,7 @@ fn demo(vehicles: usize, rate: f64, duration: Option<String>, print_config: bool
             return ExitCode::from(2);
         }
     };
-    if !(rate > 0.0) || vehicles == 0 {
+    if rate.is_nan() || rate <= 0.0 || vehicles == 0 {
         eprintln!("vinstream demo: --rate and --vehicles must be positive");
         return ExitCode::from(2);
     }

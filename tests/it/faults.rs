@@ -3,6 +3,7 @@
 //! a silently dead network, a stalled sink, SIGTERM mid-stream, DUP redeliveries and
 //! a flood of garbage.
 
+use crate::support::configs;
 use crate::support::daemon::Daemon;
 use crate::support::mosquitto::{Mosquitto, MosquittoOptions};
 use crate::support::pki::{self, Pki};
@@ -37,37 +38,18 @@ impl Rig {
     }
 
     fn config(&self, port: u16, extra_daemon: &str) -> String {
-        format!(
-            r#"
-[daemon]
-state_dir = "{state}"
-shutdown_timeout = "10s"
-{extra_daemon}
-
-[providers.hm]
-type = "high_mobility_v2"
-host = "localhost"
-port = {port}
-environment = "live"
-application_id = "{APP}"
-ca_file = "{ca}"
-cert_file = "{cert}"
-key_file = "{key}"
-client_id = "vinstream-faults"
-
-[providers.hm.session]
-keep_alive = "5s"
-receive_maximum = 32
-connect_timeout = "3s"
-
-[sinks.console]
-type = "stdout"
-"#,
-            state = self.dir.path().join("state").display(),
-            ca = self.pki.ca.display(),
-            cert = self.pki.client_cert.display(),
-            key = self.pki.client_key.display(),
-        )
+        let state = self.dir.path().join("state");
+        configs::daemon(
+            &state,
+            &format!("shutdown_timeout = \"10s\"\n{extra_daemon}"),
+        ) + &configs::hm_v2(
+            port,
+            &self.pki,
+            APP,
+            "vinstream-faults",
+            "",
+            "keep_alive = \"5s\"\nreceive_maximum = 32\nconnect_timeout = \"3s\"",
+        ) + configs::STDOUT
     }
 
     fn daemon(&self, port: u16, extra: &str) -> Daemon {

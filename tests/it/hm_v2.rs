@@ -1,6 +1,7 @@
 //! High Mobility MQTT V2 end to end: real Mosquitto (mutual TLS, persistence), the built
 //! binary, a real MQTT publisher.
 
+use crate::support::configs;
 use crate::support::daemon::Daemon;
 use crate::support::mosquitto::{Mosquitto, MosquittoOptions};
 use crate::support::pki::{self, Pki};
@@ -37,37 +38,27 @@ impl Setup {
     }
 
     fn config(&self, cert: &Path, key: &Path) -> String {
-        format!(
-            r#"
-[daemon]
-state_dir = "{state}"
-log_level = "info,vinstream=debug"
-shutdown_timeout = "10s"
-
-[providers.hm]
-type = "high_mobility_v2"
-host = "localhost"
-port = {port}
-environment = "live"
-application_id = "{APP}"
-ca_file = "{ca}"
-cert_file = "{cert}"
-key_file = "{key}"
-client_id = "vinstream-test"
-
-[providers.hm.session]
-keep_alive = "5s"
-receive_maximum = 32
-
-[sinks.console]
-type = "stdout"
-"#,
-            state = self.state_dir().display(),
-            port = self.broker.port(),
-            ca = self.pki.ca.display(),
-            cert = cert.display(),
-            key = key.display(),
+        let provider = configs::hm_v2(
+            self.broker.port(),
+            &self.pki,
+            APP,
+            "vinstream-test",
+            "",
+            "keep_alive = \"5s\"\nreceive_maximum = 32",
         )
+        .replace(
+            &self.pki.client_cert.display().to_string(),
+            &cert.display().to_string(),
+        )
+        .replace(
+            &self.pki.client_key.display().to_string(),
+            &key.display().to_string(),
+        );
+        configs::daemon(
+            &self.state_dir(),
+            "log_level = \"info,vinstream=debug\"\nshutdown_timeout = \"10s\"",
+        ) + &provider
+            + configs::STDOUT
     }
 
     fn daemon(&self) -> Daemon {

@@ -1,6 +1,7 @@
 //! The `file` sink through the real daemon: rotation under a long stream (no line lost
 //! or split across files), several file sinks at once, and SIGHUP reopening for logrotate.
 
+use crate::support::configs;
 use crate::support::daemon::Daemon;
 use crate::support::mosquitto::{Mosquitto, MosquittoOptions};
 use crate::support::pki;
@@ -20,29 +21,9 @@ fn bin() -> &'static Path {
 }
 
 fn config(state: &Path, port: u16, pki: &pki::Pki, sinks: &str) -> String {
-    format!(
-        r#"
-[daemon]
-state_dir = "{state}"
-
-[providers.hm]
-type = "high_mobility_v2"
-host = "localhost"
-port = {port}
-environment = "live"
-application_id = "{APP}"
-ca_file = "{ca}"
-cert_file = "{cert}"
-key_file = "{key}"
-client_id = "vinstream-file"
-share_group = ""
-{sinks}
-"#,
-        state = state.display(),
-        ca = pki.ca.display(),
-        cert = pki.client_cert.display(),
-        key = pki.client_key.display(),
-    )
+    configs::daemon(state, "")
+        + &configs::hm_v2(port, pki, APP, "vinstream-file", "share_group = \"\"", "")
+        + sinks
 }
 
 fn message(i: usize) -> (String, Vec<u8>) {

@@ -12,6 +12,7 @@
 #![allow(dead_code)]
 #![allow(unused_imports)]
 
+pub mod configs;
 pub mod daemon;
 pub mod http_server;
 pub mod mosquitto;
