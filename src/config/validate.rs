@@ -32,6 +32,13 @@ pub(super) fn semantics(c: &Config, problems: &mut Vec<Problem>) {
             );
         }
     }
+    for (name, sink) in &c.sinks {
+        if let crate::config::SinkConfig::Nats(n) = sink {
+            if let Err(m) = crate::sinks::nats::check_config(n) {
+                p(&format!("sinks.{name}"), m);
+            }
+        }
+    }
     if c.dedup.capacity == 0 {
         p("dedup.capacity", "must be at least 1".into());
     }
