@@ -1,0 +1,312 @@
+//! One POST of a batch and what the answer means: the request (JSON array, optional
+//! gzip, HMAC signature, batch id, custom headers), the retry policy and its backoff.
+
+use crate::config::{Compression, WebhookSinkConfig};
+use crate::mqtt::tls::{self, TlsFiles};
+use bytes::Bytes;
+use hmac::{Hmac, Mac};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_ENCODING, CONTENT_TYPE};
+use sha2::Sha256;
+use std::io::Write;
+use std::time::{Duration, SystemTime};
+use tracing::warn;
+
+pub const BATCH_ID_HEADER: &str = "x-vinstream-batch-id";
+pub const SIGNATURE_HEADER: &str = "x-vinstream-signature";
+/// Set by the sink itself; a `headers` entry may not replace them.
+const RESERVED: &[&str] = &[
+    "content-type",
+    "content-encoding",
+    "content-length",
+    "transfer-encoding",
+    "host",
+    BATCH_ID_HEADER,
+    SIGNATURE_HEADER,
+];
+/// How much of an error response is kept (for logs and rejected.jsonl).
+const MAX_RESPONSE: usize = 4096;
+/// Longest Retry-After we wait; a larger one is taken as this.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(600);
+const BACKOFF_FIRST: Duration = Duration::from_millis(500);
+const BACKOFF_MAX: Duration = Duration::from_secs(60);
+
+/// A request body, ready to be sent as often as needed.
+pub struct Prepared {
+    pub body: Bytes,
+    pub signature: Option<String>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Delivered,
+    /// A permanent refusal (4xx other than 408 and 429).
+    Rejected {
+        status: u16,
+        response: String,
+    },
+    /// Send again later; `after` when the server said when (Retry-After).
+    Retry {
+        reason: String,
+        after: Option<Duration>,
+    },
+}
+
+pub struct Endpoint {
+    client: reqwest::Client,
+    url: reqwest::Url,
+    secret: Option<Vec<u8>>,
+    gzip: bool,
+    /// The URL for logs: no credentials, no query.
+    pub shown: String,
+}
+
+/// `scheme://host:port/path` of a URL: what logs may show.
+pub fn redact(url: &reqwest::Url) -> String {
+    format!(
+        "{}://{}{}",
+        url.scheme(),
+        url.host_str().unwrap_or(""),
+        url.port().map(|p| format!(":{p}")).unwrap_or_default()
+    ) + url.path()
+}
+
+fn custom_headers(config: &WebhookSinkConfig) -> Result<HeaderMap, String> {
+    let mut map = HeaderMap::new();
+    for (k, v) in &config.headers {
+        let name = HeaderName::from_bytes(k.as_bytes())
+            .map_err(|_| format!("headers: `{k}` is not a valid HTTP header name"))?;
+        if RESERVED.contains(&name.as_str()) {
+            return Err(format!("headers: `{k}` is set by the sink itself"));
+        }
+        // Never echo the value: it is usually a credential.
+        let mut value = HeaderValue::from_str(v)
+            .map_err(|_| format!("headers.{k}: the value is not a valid HTTP header value"))?;
+        value.set_sensitive(true);
+        map.append(name, value);
+    }
+    Ok(map)
+}
+
+impl Endpoint {
+    pub fn new(config: &WebhookSinkConfig) -> Result<Endpoint, String> {
+        let url =
+            reqwest::Url::parse(&config.url).map_err(|e| format!("url: not a valid URL ({e})"))?;
+        let https = match url.scheme() {
+            "https" => true,
+            "http" => false,
+            other => return Err(format!("url: scheme `{other}` (expected https or http)")),
+        };
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err("url: no host".into());
+        }
+        let secret = match &config.secret {
+            Some(s) if s.is_empty() => return Err("secret: is empty".into()),
+            Some(s) => Some(s.as_bytes().to_vec()),
+            None => None,
+        };
+        let timeout = config.timeout.0;
+        let mut builder = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("vinstream/", env!("CARGO_PKG_VERSION")))
+            .default_headers(custom_headers(config)?);
+        if https {
+            let tls = tls::client_config(&TlsFiles {
+                ca_file: config.ca_file.clone(),
+                client_cert: None,
+                server_name: None,
+            })
+            .map_err(|e| format!("ca_file: {e}"))?;
+            builder = builder.use_preconfigured_tls((*tls).clone());
+        } else {
+            let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+            if !loopback {
+                warn!(endpoint = %redact(&url), "webhook url is plain http: records travel unencrypted");
+            }
+            if config.ca_file.is_some() {
+                warn!("webhook ca_file is only used with https urls");
+            }
+        }
+        let client = builder
+            .build()
+            .map_err(|e| format!("HTTP client setup failed: {e}"))?;
+        Ok(Endpoint {
+            client,
+            shown: redact(&url),
+            url,
+            secret,
+            gzip: config.compression == Compression::Gzip,
+        })
+    }
+
+    /// The body (a JSON array of the records, gzipped if configured) and its signature.
+    pub fn prepare(&self, records: &[Vec<u8>]) -> Prepared {
+        let json = json_array(records);
+        let body = if self.gzip {
+            let mut gz = flate2::write::GzEncoder::new(
+                Vec::with_capacity(json.len() / 4),
+                flate2::Compression::default(),
+            );
+            gz.write_all(&json).expect("writing to a Vec cannot fail");
+            gz.finish().expect("writing to a Vec cannot fail")
+        } else {
+            json
+        };
+        let signature = self.secret.as_deref().map(|s| sign(s, &body));
+        Prepared {
+            body: Bytes::from(body),
+            signature,
+        }
+    }
+
+    pub async fn post(&self, batch_id: &str, p: &Prepared) -> Outcome {
+        let mut req = self
+            .client
+            .post(self.url.clone())
+            .header(CONTENT_TYPE, "application/json")
+            .header(BATCH_ID_HEADER, batch_id)
+            .body(p.body.clone());
+        if self.gzip {
+            req = req.header(CONTENT_ENCODING, "gzip");
+        }
+        if let Some(sig) = &p.signature {
+            req = req.header(SIGNATURE_HEADER, sig);
+        }
+        let mut resp = match req.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                return Outcome::Retry {
+                    reason: describe(e),
+                    after: None,
+                }
+            }
+        };
+        let status = resp.status();
+        let after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| retry_after(v, SystemTime::now()));
+        let mut response = Vec::new();
+        while response.len() < MAX_RESPONSE {
+            match resp.chunk().await {
+                Ok(Some(c)) => response.extend_from_slice(&c),
+                _ => break,
+            }
+        }
+        response.truncate(MAX_RESPONSE);
+        let response = String::from_utf8_lossy(&response).into_owned();
+        let code = status.as_u16();
+        if status.is_success() {
+            Outcome::Delivered
+        } else if code == 408 || code == 429 || status.is_server_error() {
+            Outcome::Retry {
+                reason: format!("HTTP {status}"),
+                after,
+            }
+        } else if status.is_client_error() {
+            Outcome::Rejected {
+                status: code,
+                response,
+            }
+        } else {
+            Outcome::Retry {
+                reason: format!(
+                    "HTTP {status} (redirects are not followed: configure the final URL)"
+                ),
+                after: None,
+            }
+        }
+    }
+}
+
+/// A reqwest error with its causes, without the URL (it may carry credentials).
+fn describe(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "cannot connect"
+    } else {
+        "request failed"
+    };
+    let mut out = format!("{kind}: {e}");
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        let s_text = s.to_string();
+        if !out.contains(&s_text) {
+            out.push_str(": ");
+            out.push_str(&s_text);
+        }
+        source = s.source();
+    }
+    out
+}
+
+/// `[r1,r2,…]` from records that are each one JSON object.
+pub fn json_array(records: &[Vec<u8>]) -> Vec<u8> {
+    let len = records.iter().map(|r| r.len() + 1).sum::<usize>() + 2;
+    let mut out = Vec::with_capacity(len);
+    out.push(b'[');
+    for (i, r) in records.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(r);
+    }
+    out.push(b']');
+    out
+}
+
+/// `sha256=<lowercase hex HMAC-SHA256(secret, body)>`, over the body as sent.
+pub fn sign(secret: &[u8], body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
+    mac.update(body);
+    let digest = mac.finalize().into_bytes();
+    let mut out = String::with_capacity(7 + 64);
+    out.push_str("sha256=");
+    for b in digest {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+/// A Retry-After value (delay-seconds or an HTTP date), capped at ten minutes.
+pub fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    let wait = if let Ok(secs) = value.parse::<u64>() {
+        Duration::from_secs(secs)
+    } else {
+        let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+        let at = SystemTime::from(at);
+        at.duration_since(now).unwrap_or(Duration::ZERO)
+    };
+    Some(wait.min(MAX_RETRY_AFTER))
+}
+
+/// Jittered exponential backoff: 0.5 s doubling to 60 s, each delay drawn from
+/// [d/2, d] so that many senders do not retry in step.
+pub struct Backoff {
+    next: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            next: BACKOFF_FIRST,
+        }
+    }
+}
+
+impl Backoff {
+    pub fn next_delay(&mut self) -> Duration {
+        let d = self.next;
+        self.next = (self.next * 2).min(BACKOFF_MAX);
+        d.mul_f64(0.5 + 0.5 * fastrand::f64())
+    }
+
+    pub fn reset(&mut self) {
+        self.next = BACKOFF_FIRST;
+    }
+}

@@ -1,0 +1,201 @@
+//! Tests of the `webhook` sink end to end: real Mosquitto (mTLS, persistence), the built
+//! binary with a webhook sink, a real MQTT publisher, and a loopback HTTP endpoint that
+//! answers 200, 503, 429 + Retry-After, 400 or nothing, as each test needs.
+//!
+//! - `delivery`: outages, signatures, gzip, timeouts, Retry-After, permanent refusals.
+//! - `durability`: SIGKILL with a spooled backlog, a full spool, HTTPS and restarts.
+
+mod delivery;
+mod durability;
+
+use crate::support::daemon::Daemon;
+use crate::support::http_server::HttpServer;
+use crate::support::mosquitto::{free_port, Mosquitto, MosquittoOptions};
+use crate::support::pki::{self, Pki};
+use crate::support::publisher::Publisher;
+use crate::support::wait;
+use hmac::{Hmac, Mac};
+use serde_json::{json, Value};
+use sha2::Sha256;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+const APP: &str = "00000000-0000-0000-0000-000000000000";
+const TOPIC: &str = "live/level13/00000000-0000-0000-0000-000000000000";
+const CLIENT_ID: &str = "vinstream-webhook";
+const T: Duration = Duration::from_secs(40);
+const SECRET: &str = "hook-secret-5d1f";
+const TOKEN: &str = "hook-token-9c2e";
+
+fn bin() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_vinstream"))
+}
+
+struct Setup {
+    dir: tempfile::TempDir,
+    pki: Pki,
+    broker: Mosquitto,
+    server: HttpServer,
+    /// `daemon.admin_listen` port: /metrics and /readyz.
+    admin: u16,
+}
+
+impl Setup {
+    async fn new() -> Setup {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let dir = tempfile::tempdir().unwrap();
+        let pki = pki::generate(&dir.path().join("pki"));
+        // debug logging: the broker logs every PUBACK it gets from the daemon
+        let broker = Mosquitto::start(
+            &pki,
+            MosquittoOptions {
+                extra_config: "log_type debug\n".into(),
+                ..MosquittoOptions::default()
+            },
+        );
+        let server = HttpServer::start().await;
+        Setup {
+            dir,
+            pki,
+            broker,
+            server,
+            admin: free_port(),
+        }
+    }
+
+    fn spool_dir(&self) -> PathBuf {
+        self.dir.path().join("state/sinks/hook")
+    }
+
+    /// Bytes of the spool's segment files.
+    /// `vinstream_sink_buffer_bytes{sink="hook"}` from /metrics, if served yet.
+    async fn buffer_metric(&self) -> Option<u64> {
+        let url = format!("http://127.0.0.1:{}/metrics", self.admin);
+        let text = reqwest::get(url).await.ok()?.text().await.ok()?;
+        text.lines()
+            .find_map(|l| l.strip_prefix(r#"vinstream_sink_buffer_bytes{sink="hook"} "#))
+            .and_then(|v| v.trim().parse().ok())
+    }
+
+    /// /readyz: status and body.
+    async fn readyz(&self) -> (u16, String) {
+        let url = format!("http://127.0.0.1:{}/readyz", self.admin);
+        let resp = reqwest::get(url).await.expect("GET /readyz");
+        let status = resp.status().as_u16();
+        (status, resp.text().await.unwrap_or_default())
+    }
+
+    fn spool_bytes(&self) -> u64 {
+        std::fs::read_dir(self.spool_dir())
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .filter(|e| e.file_name().to_string_lossy().ends_with(".seg"))
+                    .filter_map(|e| e.metadata().ok())
+                    .map(|m| m.len())
+                    .sum()
+            })
+            .unwrap_or(0)
+    }
+
+    /// Messages the daemon has acknowledged to the broker.
+    fn acks(&self) -> usize {
+        self.broker
+            .log()
+            .matches(&format!("Received PUBACK from {CLIENT_ID}"))
+            .count()
+    }
+
+    fn config(&self, url: &str, sink: &str) -> String {
+        format!(
+            r#"
+[daemon]
+state_dir = "{state}"
+admin_listen = "127.0.0.1:{admin}"
+log_level = "info,vinstream=debug"
+shutdown_timeout = "10s"
+
+[providers.hm]
+type = "high_mobility_v2"
+host = "localhost"
+port = {port}
+environment = "live"
+application_id = "{APP}"
+ca_file = "{ca}"
+cert_file = "{cert}"
+key_file = "{key}"
+client_id = "{CLIENT_ID}"
+
+[providers.hm.session]
+keep_alive = "5s"
+receive_maximum = 32
+
+[sinks.hook]
+type = "webhook"
+url = "{url}"
+{sink}
+"#,
+            state = self.dir.path().join("state").display(),
+            admin = self.admin,
+            port = self.broker.port(),
+            ca = self.pki.ca.display(),
+            cert = self.pki.client_cert.display(),
+            key = self.pki.client_key.display(),
+        )
+    }
+
+    fn daemon(&self, sink: &str) -> Daemon {
+        self.daemon_at(&self.server.url(), sink)
+    }
+
+    fn daemon_at(&self, url: &str, sink: &str) -> Daemon {
+        let mut cmd = Daemon::command(bin(), self.dir.path());
+        cmd.env("HOOK_SECRET", SECRET).env("HOOK_TOKEN", TOKEN);
+        let d = Daemon::start_command(cmd, &self.config(url, sink), self.dir.path());
+        d.wait_stderr("subscribed", T);
+        d
+    }
+
+    async fn publish(&self, range: std::ops::Range<usize>) {
+        let p = Publisher::connect_v5(self.broker.port(), &self.pki).await;
+        p.publish_all(range.map(message)).await;
+        p.disconnect().await;
+    }
+}
+
+fn message(i: usize) -> (String, Vec<u8>) {
+    let payload = json!({
+        "version": 2, "application_id": APP, "message_id": format!("msg-{i:05}"), "vin": format!("VIN{:04}", i % 50),
+        "data": {"diagnostics": {"odometer": [{"data": {"unit": "kilometers", "value": i}, "timestamp": "2026-11-21T10:00:00Z"}]},
+                 "vehicle_location": {"coordinates": [{"data": {"latitude": 48.1, "longitude": 11.5}}]}}
+    });
+    (TOPIC.to_string(), payload.to_string().into_bytes())
+}
+
+fn ids(range: std::ops::Range<usize>) -> Vec<String> {
+    range.map(|i| format!("hm:msg-{i:05}")).collect()
+}
+
+fn hmac_hex(body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
+    mac.update(body);
+    let bytes = mac.finalize().into_bytes();
+    format!(
+        "sha256={}",
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    )
+}
+
+fn rejected_lines(s: &Setup) -> Vec<Value> {
+    std::fs::read_to_string(s.spool_dir().join("rejected.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("rejected.jsonl line is JSON"))
+        .collect()
+}
+
+async fn wait_spool_empty(s: &Setup) {
+    wait::until_async_sync("the spool to drain", T, || {
+        (s.spool_bytes() == 0).then_some(())
+    })
+    .await;
+}
