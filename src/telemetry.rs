@@ -29,6 +29,7 @@ pub struct Metrics {
     signals: Family<Labels, Counter>,
     delivered: Family<Labels, Counter>,
     sink_errors: Family<Labels, Counter>,
+    sink_rejected: Family<Labels, Counter>,
     sink_buffer: Family<Labels, Gauge>,
     connected: Family<Labels, Gauge>,
     end_to_end: Histogram,
@@ -59,6 +60,7 @@ impl Metrics {
             signals: Family::default(),
             delivered: Family::default(),
             sink_errors: Family::default(),
+            sink_rejected: Family::default(),
             sink_buffer: Family::default(),
             connected: Family::default(),
             end_to_end: Histogram::new(exponential_buckets(0.0005, 2.0, 18)),
@@ -201,6 +203,7 @@ pub fn register_sink(snk: &str) {
     let l = sink(snk);
     drop(m.delivered.get_or_create(&l));
     drop(m.sink_errors.get_or_create(&l));
+    drop(m.sink_rejected.get_or_create(&l));
     drop(m.sink_buffer.get_or_create(&l));
 }
 
@@ -240,6 +243,11 @@ pub fn sink_failed(snk: &str, error: &str, retry_in: Duration) {
     if loud(&format!("sink/{snk}")) {
         tracing::error!(sink = snk, error, retry_in = ?retry_in, "sink did not accept the batch; retrying (repeats within a minute are counted, not logged)");
     }
+}
+
+/// A remote refused a batch for good (e.g. HTTP 400); it was kept aside, not retried.
+pub fn sink_rejected(snk: &str) {
+    metrics().sink_rejected.get_or_create(&sink(snk)).inc();
 }
 
 pub fn sink_buffer(snk: &str, bytes: u64) {

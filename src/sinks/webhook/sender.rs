@@ -122,6 +122,7 @@ async fn deliver(
             Outcome::Rejected { status, response } => {
                 health.answered(shared);
                 let n = shared.rejected_batches.fetch_add(1, Ordering::SeqCst) + 1;
+                crate::telemetry::sink_rejected(&shared.name);
                 warn!(sink = %shared.name, batch = id, status, records = batch.records.len(),
                     rejected_batches = n, "webhook endpoint rejected a batch; it is kept in rejected.jsonl");
                 let line = rejected_line(&shared.name, id, status, &response, &batch.records);
