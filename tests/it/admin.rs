@@ -161,9 +161,5 @@ type = "stdout"
         (get(&c, &format!("{base}/readyz")).await.0 == 200).then_some(())
     })
     .await;
-    assert!(
-        d.stderr().contains("summary: providers [hm"),
-        "{}",
-        d.stderr()
-    );
+    d.wait_stderr("summary: providers [hm", T);
 }
