@@ -3,6 +3,7 @@
 
 pub mod cumulocity;
 pub mod file;
+mod mqtt_out;
 pub mod nats;
 pub mod stdout;
 pub mod thingsboard;

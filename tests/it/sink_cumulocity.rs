@@ -1,1 +1,497 @@
-//! Tests of the `cumulocity` sink.
+//! Tests of the `cumulocity` sink: the real binary between a High Mobility V2 provider
+//! broker (mTLS Mosquitto) and a Mosquitto standing in for the Cumulocity MQTT endpoint
+//! (TLS, password file with the `{tenant}/{username}` user). An observer subscribed to
+//! `s/us/#` checks every publish against the SmartREST 2.0 static templates of
+//! reference/sinks.md: template ids and arities, CSV quoting, the 16,184-byte limit.
+
+use crate::support::daemon::Daemon;
+use crate::support::mosquitto::{self, Mosquitto, MosquittoOptions};
+use crate::support::pki::{self, Pki};
+use crate::support::publisher::{ClientOptions, Collector, Publisher};
+use crate::support::wait;
+use serde_json::{json, Value};
+use std::path::Path;
+use std::time::Duration;
+
+const APP: &str = "00000000-0000-0000-0000-000000000000";
+const TOPIC: &str = "live/level13/00000000-0000-0000-0000-000000000000";
+const USER: &str = "t123/vinstream";
+const PASSWORD: &str = "c8y-secret";
+const LIMIT: usize = 16_184;
+const T: Duration = Duration::from_secs(40);
+const T1: &str = "2026-11-21T10:00:00Z";
+const T1_ISO: &str = "2026-11-21T10:00:00.000Z";
+const T2: &str = "2025-08-12T16:07:48.000Z";
+const VIN_A: &str = "WBA00000000000001";
+const VIN_B: &str = "WBA00000000000002";
+
+fn bin() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_vinstream"))
+}
+
+struct Rig {
+    dir: tempfile::TempDir,
+    pki: Pki,
+    provider: Mosquitto,
+    platform: Mosquitto,
+}
+
+impl Rig {
+    fn new() -> Rig {
+        let dir = tempfile::tempdir().unwrap();
+        let pki = pki::generate(&dir.path().join("pki"));
+        let provider = Mosquitto::start(&pki, MosquittoOptions::default());
+        let pw = dir.path().join("platform.passwd");
+        mosquitto::write_password_file(&pw, USER, PASSWORD);
+        mosquitto::set_password(&pw, "observer", "observer-pw");
+        let platform = Mosquitto::start(&pki, MosquittoOptions::password(&pw));
+        Rig {
+            dir,
+            pki,
+            provider,
+            platform,
+        }
+    }
+
+    fn daemon(&self, sink_extra: &str) -> Daemon {
+        let config = format!(
+            r#"
+[daemon]
+state_dir = "{state}"
+log_level = "info,vinstream=debug"
+
+[providers.hm]
+type = "high_mobility_v2"
+host = "localhost"
+port = {provider}
+environment = "live"
+application_id = "{APP}"
+ca_file = "{ca}"
+cert_file = "{cert}"
+key_file = "{key}"
+client_id = "vinstream-c8y-test"
+
+[sinks.c8y]
+type = "cumulocity"
+host = "localhost"
+port = {platform}
+ca_file = "{ca}"
+tenant = "t123"
+username = "vinstream"
+password = "{PASSWORD}"
+device_id = "vinstream-1"
+{sink_extra}
+"#,
+            state = self.dir.path().join("state").display(),
+            provider = self.provider.port(),
+            platform = self.platform.port(),
+            ca = self.pki.ca.display(),
+            cert = self.pki.client_cert.display(),
+            key = self.pki.client_key.display(),
+        );
+        let d = Daemon::start(bin(), &config, self.dir.path());
+        d.wait_stderr("subscribed", T);
+        d
+    }
+
+    /// A persistent-session observer, so nothing is missed across platform restarts.
+    async fn observer(&self) -> Collector {
+        let opts = ClientOptions::password("observer", "observer-pw")
+            .v4()
+            .id("c8y-observer")
+            .persistent();
+        Collector::connect(self.platform.port(), &self.pki, opts, "s/us/#").await
+    }
+
+    async fn provider(&self) -> Publisher {
+        Publisher::connect_v5(self.provider.port(), &self.pki).await
+    }
+}
+
+fn hm(id: &str, vin: &str, data: Value) -> (String, Vec<u8>) {
+    let m =
+        json!({"version": 2, "application_id": APP, "message_id": id, "vin": vin, "data": data});
+    (TOPIC.to_string(), m.to_string().into_bytes())
+}
+
+fn odometer(km: f64, ts: &str) -> Value {
+    json!({"diagnostics": {"odometer": [{"data": {"unit": "kilometers", "value": km}, "timestamp": ts}]}})
+}
+
+/// Bytes of the QoS 1 PUBLISH on the wire, fixed header included.
+fn packet_len(topic: &str, payload: usize) -> usize {
+    let remaining = 2 + topic.len() + 2 + payload;
+    let varint = match remaining {
+        0..=127 => 1,
+        128..=16_383 => 2,
+        _ => 3,
+    };
+    1 + varint + remaining
+}
+
+/// Rows of a payload, each split into unescaped fields (quotes with `\"` inside).
+fn parse(payload: &str) -> Vec<Vec<String>> {
+    assert!(payload.ends_with('\n'), "unterminated row in {payload:?}");
+    let (mut rows, mut row, mut field) = (Vec::new(), Vec::new(), String::new());
+    let (mut quoted, mut was_quoted, mut chars) = (false, false, payload.chars().peekable());
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if quoted && chars.peek() == Some(&'"') => field.push(chars.next().unwrap()),
+            '"' if quoted => quoted = false,
+            '"' if field.is_empty() && !was_quoted => (quoted, was_quoted) = (true, true),
+            '"' => panic!("unescaped quote in {payload:?}"),
+            ',' if !quoted => {
+                row.push(std::mem::take(&mut field));
+                was_quoted = false;
+            }
+            '\n' if !quoted => {
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+                was_quoted = false;
+            }
+            _ => field.push(c),
+        }
+    }
+    assert!(!quoted, "unterminated quote in {payload:?}");
+    rows
+}
+
+fn is_time(s: &str) -> bool {
+    chrono::DateTime::parse_from_rfc3339(s).is_ok()
+}
+
+fn is_num(s: &str) -> bool {
+    s.parse::<f64>().is_ok()
+}
+
+/// Every publish checked against the templates; returns (topic, fields) per row in order.
+fn check(msgs: &[(String, Vec<u8>)]) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    for (topic, payload) in msgs {
+        assert!(
+            packet_len(topic, payload.len()) <= LIMIT,
+            "{} bytes",
+            payload.len()
+        );
+        let text = std::str::from_utf8(payload).unwrap();
+        for f in parse(text) {
+            let n = f.len();
+            let ok = match (topic.as_str(), f[0].as_str()) {
+                ("s/us", "100") => n == 3,
+                ("s/us", "101") => n == 4 && f[1] == f[2] && f[3] == "c8y_Vehicle",
+                (t, "201") if t.starts_with("s/us/") => {
+                    n >= 7
+                        && (n - 3) % 4 == 0
+                        && f[1] == "vss_Measurement"
+                        && is_time(&f[2])
+                        && f[3..]
+                            .chunks(4)
+                            .all(|g| !g[0].is_empty() && !g[1].is_empty() && is_num(&g[2]))
+                }
+                (t, "200") if t.starts_with("s/us/") => n == 6 && is_num(&f[3]) && is_time(&f[5]),
+                (t, "402") if t.starts_with("s/us/") => {
+                    n == 6 && is_num(&f[1]) && is_num(&f[2]) && is_time(&f[5])
+                }
+                (t, "400") if t.starts_with("s/us/") => {
+                    n == 4 && !f[2].is_empty() && is_time(&f[3])
+                }
+                _ => false,
+            };
+            assert!(ok, "bad row on {topic}: {f:?} in {text:?}");
+            out.push((topic.clone(), f));
+        }
+    }
+    out
+}
+
+/// Rows on `s/us/{vin}` starting with `id`.
+fn rows<'a>(all: &'a [(String, Vec<String>)], vin: &str, id: &str) -> Vec<&'a Vec<String>> {
+    let topic = format!("s/us/{vin}");
+    all.iter()
+        .filter(|(t, f)| *t == topic && f[0] == id)
+        .map(|(_, f)| f)
+        .collect()
+}
+
+/// 201 series (fragment, series, value, unit, time) of a VIN.
+fn series(all: &[(String, Vec<String>)], vin: &str) -> Vec<[String; 5]> {
+    let mut out = Vec::new();
+    for f in rows(all, vin, "201") {
+        for g in f[3..].chunks(4) {
+            out.push([
+                g[0].clone(),
+                g[1].clone(),
+                g[2].clone(),
+                g[3].clone(),
+                f[2].clone(),
+            ]);
+        }
+    }
+    out
+}
+
+/// Index of every `100`, and the count of `101` per VIN, checking that a VIN's data
+/// always follows its `101` on the same connection (after the latest `100`).
+fn announcements(all: &[(String, Vec<String>)], vin: &str) -> (usize, usize) {
+    let (mut hellos, mut children, mut child_here) = (0, 0, false);
+    for (t, f) in all {
+        match (t.as_str(), f[0].as_str()) {
+            ("s/us", "100") => (hellos, child_here) = (hellos + 1, false),
+            ("s/us", "101") if f[1] == vin => {
+                assert!(hellos > 0, "101 before 100: {all:?}");
+                (children, child_here) = (children + 1, true);
+            }
+            (t, _) if t == format!("s/us/{vin}") => assert!(child_here, "data before 101: {all:?}"),
+            _ => {}
+        }
+    }
+    (hellos, children)
+}
+
+async fn wait_rows(
+    d: &Daemon,
+    obs: &Collector,
+    what: &str,
+    done: impl Fn(&[(String, Vec<String>)]) -> bool,
+) -> Vec<(String, Vec<String>)> {
+    let got = wait::try_until_async(T, || {
+        let all = check(&obs.messages());
+        done(&all).then_some(all)
+    })
+    .await;
+    got.unwrap_or_else(|| {
+        panic!(
+            "timed out waiting for {what}; rows {:?}; daemon log:\n{}",
+            check(&obs.messages()),
+            d.stderr_tail(40)
+        )
+    })
+}
+
+fn has_odometer(all: &[(String, Vec<String>)], vin: &str, metres: &str) -> bool {
+    series(all, vin)
+        .iter()
+        .any(|s| s[1] == "TraveledDistance" && s[2] == metres)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn c8y_rows_follow_the_static_templates() {
+    let rig = Rig::new();
+    let obs = rig.observer().await;
+    let d = rig.daemon("");
+    let p = rig.provider().await;
+    let first = json!({
+        "diagnostics": {
+            "odometer": [{"data": {"unit": "kilometers", "value": 19201.01}, "timestamp": T1}],
+            "speed": [{"failure": {"reason": "rate_limit", "description": "x"}}],
+            "custom_note": [{"data": "a,b \"c\"\nd", "timestamp": T1}]},
+        "trunk": {"position": [{"data": "open", "timestamp": T1}]},
+        "vehicle_location": {
+            "altitude": [{"data": {"unit": "meters", "value": 63}, "timestamp": T2}],
+            "coordinates": [{"data": {"latitude": 11.572, "longitude": 8.487}, "timestamp": T2}]}
+    });
+    let t3 = "2026-11-21T10:02:00Z";
+    let mut still_open = odometer(19202.0, "2026-11-21T10:01:00Z");
+    still_open["trunk"] = json!({"position": [{"data": "open"}]});
+    let mut closed = odometer(19203.0, t3);
+    closed["trunk"] = json!({"position": [{"data": "closed", "timestamp": t3}]});
+    p.publish_all([hm("c-1", VIN_A, first), hm("c-2", VIN_A, still_open)])
+        .await;
+    wait_rows(&d, &obs, "the first two", |all| {
+        has_odometer(all, VIN_A, "19202000")
+    })
+    .await;
+    p.publish_all([
+        hm("c-3", VIN_A, closed),
+        hm("c-4", VIN_B, odometer(5.0, T1)),
+    ])
+    .await;
+    let all = wait_rows(&d, &obs, "all rows", |all| {
+        has_odometer(all, VIN_A, "19203000") && has_odometer(all, VIN_B, "5000")
+    })
+    .await;
+
+    let raw = obs.messages();
+    assert_eq!(
+        raw[0],
+        (
+            "s/us".to_string(),
+            b"100,vinstream,c8y_vinstream\n".to_vec()
+        )
+    );
+    assert_eq!(announcements(&all, VIN_A), (1, 1));
+    assert_eq!(announcements(&all, VIN_B), (1, 1));
+    let s = series(&all, VIN_A);
+    let want = ["Vehicle", "TraveledDistance", "19201010", "m", T1_ISO].map(String::from);
+    assert!(s.contains(&want), "{s:?}");
+    // the position travels as 402 only, not as measurements
+    assert_eq!(
+        rows(&all, VIN_A, "402"),
+        vec![&vec!["402", "11.572", "8.487", "63.0", "", T2]]
+    );
+    assert!(s.iter().all(|x| x[0] != "Vehicle_CurrentLocation"), "{s:?}");
+    // the failed speed is skipped
+    assert!(s.iter().all(|x| x[1] != "Speed"), "{s:?}");
+    let events: Vec<(String, String)> = rows(&all, VIN_A, "400")
+        .iter()
+        .map(|f| (f[1].clone(), f[2].clone()))
+        .collect();
+    let trunk: Vec<&str> = events
+        .iter()
+        .filter(|(t, _)| t == "Vehicle_Body_Trunk_Rear_IsOpen")
+        .map(|(_, text)| text.as_str())
+        .collect();
+    assert_eq!(
+        trunk,
+        vec![
+            "Vehicle.Body.Trunk.Rear.IsOpen: true",
+            "Vehicle.Body.Trunk.Rear.IsOpen: false"
+        ],
+        "one event per change: {all:?}"
+    );
+    let note = (
+        "HM_diagnostics_custom_note".to_string(),
+        "HM.diagnostics.custom_note: a,b \"c\"\nd".to_string(),
+    );
+    assert_eq!(
+        events.iter().filter(|e| **e == note).count(),
+        1,
+        "{events:?}"
+    );
+    assert_eq!(events.len(), 3, "{events:?}");
+    let escaped = "\"HM.diagnostics.custom_note: a,b \\\"c\\\"\nd\"";
+    assert!(raw
+        .iter()
+        .any(|(_, p)| String::from_utf8_lossy(p).contains(escaped)));
+    let log = rig.platform.log();
+    assert!(
+        log.contains("as d:vinstream-1 (p2, c1, k30, u't123/vinstream')"),
+        "{log}"
+    );
+
+    // a platform error on s/e is logged against the sink
+    let opts = ClientOptions::password("observer", "observer-pw").v4();
+    let platform = Publisher::connect(rig.platform.port(), &rig.pki, opts).await;
+    platform
+        .publish("s/e", b"40,999,No static template for this message id")
+        .await;
+    d.wait_stderr_async("No static template for this message id", T)
+        .await;
+    let line = d
+        .stderr()
+        .lines()
+        .find(|l| l.contains("No static template"))
+        .unwrap()
+        .to_string();
+    assert!(
+        line.contains("sink=c8y") && line.contains("40,999"),
+        "{line}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn c8y_rows_are_packed_below_16184_bytes_as_201_and_as_200() {
+    let rig = Rig::new();
+    let obs = rig.observer().await;
+    // a second sink (its own device) with `use_201 = false`, on the same platform
+    let second = format!(
+        "\n[sinks.c8y200]\ntype = \"cumulocity\"\nhost = \"localhost\"\nport = {}\n\
+         ca_file = \"{}\"\ntenant = \"t123\"\nusername = \"vinstream\"\n\
+         password = \"{PASSWORD}\"\ndevice_id = \"vinstream-2\"\nuse_201 = false\n",
+        rig.platform.port(),
+        rig.pki.ca.display()
+    );
+    let d = rig.daemon(&second);
+    let mut props = serde_json::Map::new();
+    for i in 0..500 {
+        let entry = json!([{"data": {"unit": "kilometers", "value": i}, "timestamp": T1}]);
+        props.insert(format!("custom_property_{i:04}"), entry);
+    }
+    let p = rig.provider().await;
+    p.publish_all([hm("big", VIN_A, json!({"diagnostics": props}))])
+        .await;
+    // check() holds every publish to 16,184 bytes and every row to its template
+    let all = wait_rows(&d, &obs, "500 measurements twice", |all| {
+        rows(all, VIN_A, "200").len() >= 500 && series(all, VIN_A).len() >= 500
+    })
+    .await;
+    let data = obs
+        .messages()
+        .iter()
+        .filter(|(t, _)| t.starts_with("s/us/"))
+        .count();
+    assert!(data >= 4, "{data} publishes");
+    // ~22 KB of series: one measurement split over rows that each fit a publish
+    assert!(rows(&all, VIN_A, "201").len() >= 2);
+    let s = series(&all, VIN_A);
+    assert_eq!(s.len(), 500);
+    let want = [
+        "HM_diagnostics",
+        "custom_property_0042",
+        "42",
+        "kilometers",
+        T1_ISO,
+    ];
+    assert!(s.contains(&want.map(String::from)), "{s:?}");
+    let r = rows(&all, VIN_A, "200");
+    assert_eq!(r.len(), 500);
+    for f in r {
+        assert!(
+            f[1] == "HM_diagnostics" && f[4] == "kilometers" && f[5] == T1_ISO,
+            "{f:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn c8y_a_platform_restart_creates_device_and_children_again_and_loses_nothing() {
+    let mut rig = Rig::new();
+    let obs = rig.observer().await;
+    let d = rig.daemon("");
+    let p = rig.provider().await;
+    p.publish_all([hm("r-1", VIN_A, odometer(1.0, T1))]).await;
+    wait_rows(&d, &obs, "r-1", |all| has_odometer(all, VIN_A, "1000")).await;
+
+    rig.platform.stop();
+    let mark = d.stderr_mark();
+    p.publish_all([
+        hm("r-2", VIN_A, odometer(2.0, T1)),
+        hm("r-3", VIN_B, odometer(3.0, T1)),
+    ])
+    .await;
+    d.wait_stderr_since(mark, "sink did not accept the batch", T);
+    rig.platform.start_again();
+    let all = wait_rows(&d, &obs, "r-2 and r-3", |all| {
+        has_odometer(all, VIN_A, "2000") && has_odometer(all, VIN_B, "3000")
+    })
+    .await;
+    assert_eq!(announcements(&all, VIN_A), (2, 2), "{all:?}");
+    assert_eq!(announcements(&all, VIN_B).1, 1, "{all:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn c8y_nothing_is_acked_to_the_provider_while_the_platform_is_down() {
+    let mut rig = Rig::new();
+    let obs = rig.observer().await;
+    let mut d = rig.daemon("");
+    let p = rig.provider().await;
+    p.publish_all([hm("k-0", VIN_A, odometer(0.5, T1))]).await;
+    wait_rows(&d, &obs, "k-0", |all| has_odometer(all, VIN_A, "500")).await;
+
+    rig.platform.stop();
+    let mark = d.stderr_mark();
+    // distinct times: one VIN's values of one time and series collapse to the latest
+    let at = |i: usize| format!("2026-11-21T10:00:0{i}Z");
+    p.publish_all((1..=5).map(|i| hm(&format!("k-{i}"), VIN_A, odometer(i as f64, &at(i)))))
+        .await;
+    d.wait_stderr_since(mark, "sink did not accept the batch", T);
+    // Had the daemon acked them, this crash would lose them.
+    d.kill();
+    rig.platform.start_again();
+    d.restart();
+    let all = wait_rows(&d, &obs, "k-1..k-5", |all| {
+        (1..=5).all(|i| has_odometer(all, VIN_A, &format!("{}", i * 1000)))
+    })
+    .await;
+    assert_eq!(announcements(&all, VIN_A), (2, 2), "{all:?}");
+}

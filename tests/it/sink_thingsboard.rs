@@ -1,1 +1,444 @@
-//! Tests of the `thingsboard` sink.
+//! Tests of the `thingsboard` sink: the real binary between a High Mobility V2 provider
+//! broker (mTLS Mosquitto) and a Mosquitto standing in for ThingsBoard's MQTT transport
+//! (TLS, password file with the gateway access token as user). An observer subscribed to
+//! `v1/gateway/#` checks every publish against the gateway API of reference/sinks.md.
+
+use crate::support::daemon::Daemon;
+use crate::support::mosquitto::{self, Mosquitto, MosquittoOptions};
+use crate::support::pki::{self, Pki};
+use crate::support::publisher::{ClientOptions, Collector, Publisher};
+use crate::support::wait;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+const APP: &str = "00000000-0000-0000-0000-000000000000";
+const TOPIC: &str = "live/level13/00000000-0000-0000-0000-000000000000";
+const TOKEN: &str = "tb-gateway-token-1";
+const T: Duration = Duration::from_secs(40);
+const T1: &str = "2026-11-21T10:00:00Z";
+const T2: &str = "2025-08-12T16:07:48.000Z";
+const VIN_A: &str = "WVWZZZ1JZXW000001";
+const VIN_B: &str = "WVWZZZ1JZXW000002";
+
+fn bin() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_vinstream"))
+}
+
+fn ms(ts: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(ts)
+        .unwrap()
+        .timestamp_millis()
+}
+
+struct Rig {
+    dir: tempfile::TempDir,
+    pki: Pki,
+    provider: Mosquitto,
+    platform: Mosquitto,
+}
+
+impl Rig {
+    fn new() -> Rig {
+        let dir = tempfile::tempdir().unwrap();
+        let pki = pki::generate(&dir.path().join("pki"));
+        let provider = Mosquitto::start(&pki, MosquittoOptions::default());
+        let pw = dir.path().join("platform.passwd");
+        mosquitto::write_password_file(&pw, TOKEN, TOKEN);
+        mosquitto::set_password(&pw, "observer", "observer-pw");
+        let platform = Mosquitto::start(&pki, MosquittoOptions::password(&pw));
+        Rig {
+            dir,
+            pki,
+            provider,
+            platform,
+        }
+    }
+
+    fn daemon(&self, sink_extra: &str) -> Daemon {
+        let config = format!(
+            r#"
+[daemon]
+state_dir = "{state}"
+log_level = "info,vinstream=debug"
+
+[providers.hm]
+type = "high_mobility_v2"
+host = "localhost"
+port = {provider}
+environment = "live"
+application_id = "{APP}"
+ca_file = "{ca}"
+cert_file = "{cert}"
+key_file = "{key}"
+client_id = "vinstream-tb-test"
+
+[sinks.tb]
+type = "thingsboard"
+host = "localhost"
+port = {platform}
+ca_file = "{ca}"
+access_token = "{TOKEN}"
+{sink_extra}
+"#,
+            state = self.dir.path().join("state").display(),
+            provider = self.provider.port(),
+            platform = self.platform.port(),
+            ca = self.pki.ca.display(),
+            cert = self.pki.client_cert.display(),
+            key = self.pki.client_key.display(),
+        );
+        let d = Daemon::start(bin(), &config, self.dir.path());
+        d.wait_stderr("subscribed", T);
+        d
+    }
+
+    /// A persistent-session observer, so nothing is missed across platform restarts.
+    async fn observer(&self) -> Collector {
+        let opts = ClientOptions::password("observer", "observer-pw")
+            .v4()
+            .id("tb-observer")
+            .persistent();
+        Collector::connect(self.platform.port(), &self.pki, opts, "v1/gateway/#").await
+    }
+
+    async fn provider(&self) -> Publisher {
+        Publisher::connect_v5(self.provider.port(), &self.pki).await
+    }
+}
+
+fn hm(id: &str, vin: &str, data: Value) -> (String, Vec<u8>) {
+    let m =
+        json!({"version": 2, "application_id": APP, "message_id": id, "vin": vin, "data": data});
+    (TOPIC.to_string(), m.to_string().into_bytes())
+}
+
+const ODO: &str = "Vehicle.TraveledDistance";
+
+/// The odometer key of `vin` at `ts`, as `wait_values` wants it.
+fn odo<'a>(vin: &'a str, ts: &str) -> (&'a str, i64, &'static str) {
+    (vin, ms(ts), ODO)
+}
+
+fn key(vin: &str, ts: i64, k: &str) -> (String, i64, String) {
+    (vin.to_string(), ts, k.to_string())
+}
+
+fn odometer(km: f64, ts: &str) -> Value {
+    json!({"diagnostics": {"odometer": [{"data": {"unit": "kilometers", "value": km}, "timestamp": ts}]}})
+}
+
+/// Bytes of the QoS 1 PUBLISH on the wire, fixed header included.
+fn packet_len(topic: &str, payload: usize) -> usize {
+    let remaining = 2 + topic.len() + 2 + payload;
+    let varint = match remaining {
+        0..=127 => 1,
+        128..=16_383 => 2,
+        _ => 3,
+    };
+    1 + varint + remaining
+}
+
+/// One observed publish, checked against the gateway API.
+#[derive(Debug)]
+enum Seen {
+    Connect(String),
+    /// (vin, ts, key, value) of every pair.
+    Telemetry(Vec<(String, i64, String, Value)>),
+}
+
+/// Check every publish (topic, JSON shape, value types, packet size) and decode it.
+fn check(msgs: &[(String, Vec<u8>)], max_packet: usize) -> Vec<Seen> {
+    msgs.iter()
+        .map(|(topic, payload)| {
+            let packet = packet_len(topic, payload.len());
+            assert!(
+                packet <= max_packet,
+                "{packet} > {max_packet} bytes on {topic}"
+            );
+            let v: Value = serde_json::from_slice(payload).expect("JSON payload");
+            match topic.as_str() {
+                "v1/gateway/connect" => {
+                    let o = v.as_object().unwrap();
+                    assert_eq!(o.len(), 2, "{v}");
+                    assert_eq!(o["type"], "vehicle", "{v}");
+                    Seen::Connect(o["device"].as_str().expect("device name").to_string())
+                }
+                "v1/gateway/telemetry" => {
+                    let mut pairs = Vec::new();
+                    for (vin, entries) in v.as_object().expect("object by device") {
+                        for e in entries.as_array().expect("array of entries") {
+                            let e = e.as_object().unwrap();
+                            assert_eq!(e.len(), 2, "{e:?}");
+                            let ts = e["ts"].as_i64().expect("ts in ms");
+                            let values = e["values"].as_object().expect("values");
+                            assert!(!values.is_empty(), "{v}");
+                            for (k, val) in values {
+                                assert!(
+                                    val.is_number() || val.is_boolean() || val.is_string(),
+                                    "{k}: {val} is no telemetry value"
+                                );
+                                pairs.push((vin.clone(), ts, k.clone(), val.clone()));
+                            }
+                        }
+                    }
+                    Seen::Telemetry(pairs)
+                }
+                other => panic!("unexpected publish on {other}: {v}"),
+            }
+        })
+        .collect()
+}
+
+/// (vin, ts, key) → value over everything seen.
+fn values(seen: &[Seen]) -> BTreeMap<(String, i64, String), Value> {
+    let mut all = BTreeMap::new();
+    for s in seen {
+        if let Seen::Telemetry(pairs) = s {
+            for (vin, ts, k, v) in pairs {
+                all.insert((vin.clone(), *ts, k.clone()), v.clone());
+            }
+        }
+    }
+    all
+}
+
+/// Connects of `vin`, and whether each telemetry of it follows a connect.
+fn connects(seen: &[Seen], vin: &str) -> usize {
+    let mut n = 0;
+    for s in seen {
+        match s {
+            Seen::Connect(v) if v == vin => n += 1,
+            Seen::Telemetry(pairs) if pairs.iter().any(|p| p.0 == vin) => {
+                assert!(n > 0, "telemetry for {vin} before its connect: {seen:?}")
+            }
+            _ => {}
+        }
+    }
+    n
+}
+
+async fn wait_values(
+    d: &Daemon,
+    obs: &Collector,
+    limit: usize,
+    want: &[(&str, i64, &str)],
+) -> Vec<Seen> {
+    let got = wait::try_until_async(T, || {
+        let seen = check(&obs.messages(), limit);
+        let all = values(&seen);
+        want.iter()
+            .all(|(v, ts, k)| all.contains_key(&(v.to_string(), *ts, k.to_string())))
+            .then_some(seen)
+    })
+    .await;
+    got.unwrap_or_else(|| {
+        panic!(
+            "timed out waiting for {want:?}; seen {:?}; daemon log:\n{}",
+            check(&obs.messages(), limit),
+            d.stderr_tail(40)
+        )
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tb_devices_connect_once_and_telemetry_is_grouped_by_timestamp() {
+    let rig = Rig::new();
+    let obs = rig.observer().await;
+    let d = rig.daemon("");
+    let p = rig.provider().await;
+    let first = json!({
+        "diagnostics": {
+            "odometer": [{"data": {"unit": "kilometers", "value": 19201.01}, "timestamp": T1}],
+            "speed": [{"failure": {"reason": "rate_limit", "description": "slow down"}}],
+            "custom_note": [{"data": "a,b \"c\"\nd", "timestamp": T1}],
+            "custom_obj": [{"data": {"x": 1, "y": "z"}, "timestamp": T1}]},
+        "trunk": {"position": [{"data": "open", "timestamp": T1}]},
+        "charging": {"status": [{"data": "charging"}]},
+        "vehicle_location": {
+            "altitude": [{"data": {"unit": "meters", "value": 63}, "timestamp": T2}],
+            "coordinates": [{"data": {"latitude": 11.572, "longitude": 8.487}, "timestamp": T2}]}
+    });
+    let t3 = "2026-11-21T11:00:00Z";
+    p.publish_all([
+        hm("tb-1", VIN_A, first),
+        hm("tb-2", VIN_B, odometer(5.0, T1)),
+        hm("tb-3", VIN_A, odometer(19300.0, t3)),
+    ])
+    .await;
+    let (t1, t2) = (ms(T1), ms(T2));
+    let want = [
+        (VIN_A, t1, "Vehicle.TraveledDistance", json!(19201010)),
+        (VIN_B, t1, "Vehicle.TraveledDistance", json!(5000)),
+        (VIN_A, ms(t3), "Vehicle.TraveledDistance", json!(19300000)),
+        (VIN_A, t1, "Vehicle.Body.Trunk.Rear.IsOpen", json!(true)),
+        (
+            VIN_A,
+            t1,
+            "HM.diagnostics.custom_note",
+            json!("a,b \"c\"\nd"),
+        ),
+        (
+            VIN_A,
+            t1,
+            "HM.diagnostics.custom_obj",
+            json!(r#"{"x":1,"y":"z"}"#),
+        ),
+        (VIN_A, t2, "Vehicle.CurrentLocation.Latitude", json!(11.572)),
+        (VIN_A, t2, "Vehicle.CurrentLocation.Longitude", json!(8.487)),
+        (VIN_A, t2, "Vehicle.CurrentLocation.Altitude", json!(63.0)),
+    ];
+    let keys: Vec<(&str, i64, &str)> = want.iter().map(|w| (w.0, w.1, w.2)).collect();
+    let seen = wait_values(&d, &obs, 65536, &keys).await;
+    assert_eq!(connects(&seen, VIN_A), 1, "{seen:?}");
+    assert_eq!(connects(&seen, VIN_B), 1, "{seen:?}");
+    let all = values(&seen);
+    for (vin, ts, k, v) in &want {
+        assert_eq!(
+            &all[&(vin.to_string(), *ts, k.to_string())],
+            v,
+            "{vin} {ts} {k}"
+        );
+    }
+    // no timestamp: the record's received_at, close to now
+    let status = all
+        .iter()
+        .find(|((_, _, k), _)| k == "Vehicle.Powertrain.TractionBattery.Charging.Status")
+        .expect("charging status");
+    assert_eq!(status.1, &json!("CHARGING"));
+    assert!((chrono::Utc::now().timestamp_millis() - status.0 .1).abs() < 60_000);
+    // the failed speed is left out, not sent as null
+    assert!(all.keys().all(|(_, _, k)| k != "Vehicle.Speed"));
+    // values of one timestamp travel in one entry
+    let grouped = seen.iter().any(|s| match s {
+        Seen::Telemetry(pairs) => {
+            let keys: Vec<&str> = pairs
+                .iter()
+                .filter(|(v, ts, _, _)| v == VIN_A && *ts == t1)
+                .map(|p| p.2.as_str())
+                .collect();
+            keys.contains(&"Vehicle.TraveledDistance")
+                && keys.contains(&"Vehicle.Body.Trunk.Rear.IsOpen")
+        }
+        _ => false,
+    });
+    assert!(grouped, "{seen:?}");
+    let log = rig.platform.log();
+    assert!(log.contains(&format!("c1, k30, u'{TOKEN}')")), "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tb_flat_keys_and_a_small_payload_limit_split_telemetry_losing_nothing() {
+    let rig = Rig::new();
+    let obs = rig.observer().await;
+    let d =
+        rig.daemon("key_style = \"flat\"\nmax_payload_bytes = \"1KiB\"\ndevice_type = \"vehicle\"");
+    let mut props = serde_json::Map::new();
+    for i in 0..200 {
+        props.insert(
+            format!("customProperty{i:03}"),
+            json!([{"data": {"unit": "kilometers", "value": i}, "timestamp": T1}]),
+        );
+    }
+    let p = rig.provider().await;
+    p.publish_all([hm("tb-big", VIN_A, json!({"diagnostics": props}))])
+        .await;
+    let want: Vec<String> = (0..200)
+        .map(|i| format!("hm_diagnostics_custom_property{i:03}"))
+        .collect();
+    let want_refs: Vec<(&str, i64, &str)> =
+        want.iter().map(|k| (VIN_A, ms(T1), k.as_str())).collect();
+    let seen = wait_values(&d, &obs, 1024, &want_refs).await;
+    let telemetry = seen
+        .iter()
+        .filter(|s| matches!(s, Seen::Telemetry(_)))
+        .count();
+    assert!(
+        telemetry >= 5,
+        "{telemetry} publishes for ~200 values under 1 KiB"
+    );
+    let all = values(&seen);
+    assert_eq!(all.len(), 200);
+    let k = key(VIN_A, ms(T1), "hm_diagnostics_custom_property042");
+    assert_eq!(all[&k], json!(42));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tb_a_platform_restart_reannounces_devices_and_loses_nothing() {
+    let mut rig = Rig::new();
+    let obs = rig.observer().await;
+    let d = rig.daemon("");
+    let p = rig.provider().await;
+    p.publish_all([hm("r-1", VIN_A, odometer(1.0, "2026-11-21T10:00:01Z"))])
+        .await;
+    wait_values(&d, &obs, 65536, &[odo(VIN_A, "2026-11-21T10:00:01Z")]).await;
+
+    rig.platform.stop();
+    let mark = d.stderr_mark();
+    p.publish_all([
+        hm("r-2", VIN_A, odometer(2.0, "2026-11-21T10:00:02Z")),
+        hm("r-3", VIN_B, odometer(3.0, "2026-11-21T10:00:03Z")),
+    ])
+    .await;
+    d.wait_stderr_since(mark, "sink did not accept the batch", T);
+    rig.platform.start_again();
+    let want = [
+        odo(VIN_A, "2026-11-21T10:00:02Z"),
+        odo(VIN_B, "2026-11-21T10:00:03Z"),
+    ];
+    let seen = wait_values(&d, &obs, 65536, &want).await;
+    assert_eq!(
+        connects(&seen, VIN_A),
+        2,
+        "re-announced on the new connection: {seen:?}"
+    );
+    assert_eq!(connects(&seen, VIN_B), 1, "{seen:?}");
+    // the second connect of VIN_A comes before its new telemetry
+    let second = seen
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| matches!(s, Seen::Connect(v) if v == VIN_A))
+        .nth(1)
+        .unwrap()
+        .0;
+    let r2 = seen
+        .iter()
+        .position(|s| matches!(s, Seen::Telemetry(p) if p.iter().any(|x| x.3 == json!(2000))))
+        .unwrap();
+    assert!(second < r2, "{seen:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tb_nothing_is_acked_to_the_provider_while_the_platform_is_down() {
+    let mut rig = Rig::new();
+    let obs = rig.observer().await;
+    let mut d = rig.daemon("");
+    let p = rig.provider().await;
+    p.publish_all([hm("k-0", VIN_A, odometer(0.5, "2026-11-21T10:00:00Z"))])
+        .await;
+    wait_values(&d, &obs, 65536, &[odo(VIN_A, "2026-11-21T10:00:00Z")]).await;
+
+    rig.platform.stop();
+    let mark = d.stderr_mark();
+    let times: Vec<String> = (1..=5).map(|i| format!("2026-11-21T10:00:0{i}Z")).collect();
+    p.publish_all(
+        times
+            .iter()
+            .enumerate()
+            .map(|(i, ts)| hm(&format!("k-{}", i + 1), VIN_A, odometer(i as f64 + 1.0, ts))),
+    )
+    .await;
+    d.wait_stderr_since(mark, "sink did not accept the batch", T);
+    // Had the daemon acked them, this crash would lose them.
+    d.kill();
+    rig.platform.start_again();
+    d.restart();
+    let want: Vec<_> = times.iter().map(|ts| odo(VIN_A, ts)).collect();
+    let seen = wait_values(&d, &obs, 65536, &want).await;
+    let all = values(&seen);
+    for (i, ts) in times.iter().enumerate() {
+        assert_eq!(all[&key(VIN_A, ms(ts), ODO)], json!((i as i64 + 1) * 1000));
+    }
+    assert_eq!(connects(&seen, VIN_A), 2, "{seen:?}");
+}

@@ -1,0 +1,150 @@
+//! The `cumulocity` sink: MQTT SmartREST 2.0 static templates (reference/sinks.md Part C).
+//!
+//! One MQTT 3.1.1 connection with a clean session (the platform requires it), client id
+//! `d:{device_id}`, username `{tenant}/{username}`. Every connection first creates the
+//! daemon's device (`100` on `s/us`, acknowledged before any data), then each VIN's child
+//! device (`101` on `s/us`) once per connection before its data on `s/us/{VIN}` (see
+//! `format`). `s/e` is subscribed and every platform error is logged against the sink.
+//! A batch is accepted only when all its publishes were PUBACKed on one connection; the
+//! event memory (last value per VIN and path) is updated only then.
+
+pub mod format;
+
+use super::mqtt_out::{self, MqttOut, Options, Publish};
+use super::{Sink, SinkError};
+use crate::config::CumulocitySinkConfig;
+use crate::record::Record;
+use async_trait::async_trait;
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Mutex;
+use tracing::{debug, warn};
+
+/// The platform's limit for a whole MQTT packet, header included.
+pub const MAX_PACKET: usize = 16_184;
+
+pub async fn build(
+    name: &str,
+    config: &CumulocitySinkConfig,
+    state_dir: &Path,
+) -> Result<Arc<dyn Sink>, String> {
+    let _ = state_dir; // nothing durable: the platform holds what was acked
+    if config.device_id.is_empty() || config.device_id.contains(':') {
+        return Err(format!(
+            "device_id `{}` must be non-empty and must not contain `:` (the client id is d:{{device_id}})",
+            config.device_id
+        ));
+    }
+    let tls = mqtt_out::tls_config(config.tls, &config.ca_file, &config.server_name)?;
+    let sink = name.to_string();
+    let on_error = move |topic: &str, payload: &[u8]| {
+        let text = String::from_utf8_lossy(payload);
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            warn!(sink = %sink, %topic, error = %line, "the platform reported an error");
+        }
+    };
+    let out = MqttOut::start(
+        Options {
+            sink: name.to_string(),
+            host: config.host.clone(),
+            port: config.port,
+            tls,
+            client_id: format!("d:{}", config.device_id),
+            credentials: Some((
+                format!("{}/{}", config.tenant, config.username),
+                config.password.clone(),
+            )),
+            keep_alive: Duration::from_secs(30),
+            max_packet_size: MAX_PACKET,
+            subscriptions: vec![format::ERRORS.to_string()],
+            greeting: vec![Publish::new(
+                format::UP,
+                format::device(&config.device_name, &config.device_type),
+            )],
+            ack_timeout: Duration::from_secs(30),
+            ready_wait: Duration::from_secs(5),
+        },
+        Box::new(on_error),
+    );
+    Ok(Arc::new(CumulocitySink {
+        name: name.to_string(),
+        child_type: config.child_type.clone(),
+        use_201: config.use_201,
+        out,
+        state: Mutex::new(State::default()),
+    }))
+}
+
+#[derive(Default)]
+struct State {
+    /// Connection whose children were created.
+    epoch: u64,
+    children: HashSet<String>,
+    events: format::EventMemory,
+}
+
+pub struct CumulocitySink {
+    name: String,
+    child_type: String,
+    use_201: bool,
+    out: MqttOut,
+    /// Also serializes `accept`: one batch in flight at a time.
+    state: Mutex<State>,
+}
+
+#[async_trait]
+impl Sink for CumulocitySink {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    async fn accept(&self, batch: &[Arc<Record>]) -> Result<(), SinkError> {
+        let mut st = self.state.lock().await;
+        let epoch = self.out.ready_epoch().await.map_err(SinkError::Other)?;
+        if st.epoch != epoch {
+            st.epoch = epoch;
+            st.children.clear();
+        }
+        let out = format::batch_rows(batch, self.use_201, MAX_PACKET, &st.events);
+        if out.nulls > 0 {
+            debug!(sink = %self.name, signals = out.nulls, "null (failure) values left out");
+        }
+        if !out.bad_vins.is_empty() {
+            warn!(sink = %self.name, vins = ?out.bad_vins,
+                  "records skipped: a VIN cannot be empty or hold `/`, `+` or `#`");
+        }
+        if out.oversize > 0 {
+            warn!(sink = %self.name, rows = out.oversize, "rows too large for one publish were dropped");
+        }
+        let new: Vec<&String> = out
+            .vins
+            .iter()
+            .filter(|v| !st.children.contains(*v))
+            .collect();
+        let children: Vec<String> = new
+            .iter()
+            .map(|v| format::child(v, &self.child_type))
+            .collect();
+        let (mut publishes, _) = format::pack(format::UP, &children, MAX_PACKET);
+        publishes.extend(out.publishes);
+        self.out
+            .publish_all(epoch, &publishes)
+            .await
+            .map_err(SinkError::Other)?;
+        let new: Vec<String> = new.into_iter().cloned().collect();
+        st.children.extend(new);
+        st.events.extend(out.remembered);
+        Ok(())
+    }
+
+    async fn close(&self) -> Result<(), SinkError> {
+        self.out.close().await;
+        Ok(())
+    }
+
+    fn problem(&self) -> Option<String> {
+        self.out.problem()
+    }
+}
