@@ -86,10 +86,12 @@ pub fn parse(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Config,
     let daemon = section::<DaemonConfig>(&root, "daemon", &mut problems).unwrap_or_default();
     let dedup = section::<DedupConfig>(&root, "dedup", &mut problems).unwrap_or_default();
     let providers = named_tables(&root, "providers", &mut problems, provider);
-    if let Some(toml::Value::Table(tables)) = root.get("providers") {
-        for (name, t) in tables {
-            if let toml::Value::Table(t) = t {
-                problems.extend(validate::referenced_files(&format!("providers.{name}"), t));
+    for section in ["providers", "sinks"] {
+        if let Some(toml::Value::Table(tables)) = root.get(section) {
+            for (name, t) in tables {
+                if let toml::Value::Table(t) = t {
+                    problems.extend(validate::referenced_files(&format!("{section}.{name}"), t));
+                }
             }
         }
     }

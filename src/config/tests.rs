@@ -239,3 +239,17 @@ fn zero_width_spaces_copied_from_the_portal_are_stripped() {
     .unwrap();
     assert_eq!(c.topics(), ["G1/WBA1"]);
 }
+
+#[test]
+fn sink_ca_files_are_checked_too() {
+    let text = "[providers.hm]\ntype = \"high_mobility_v2\"\nenvironment = \"live\"\napplication_id = \"a\"\n\
+                ca_file = \"x\"\ncert_file = \"x\"\nkey_file = \"x\"\n\
+                [sinks.hook]\ntype = \"webhook\"\nurl = \"https://example.com\"\nca_file = \"/nonexistent/ca.pem\"\n";
+    let problems = parse(text, &no_env).unwrap_err();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.key == "sinks.hook.ca_file" && p.message.contains("no such file")),
+        "{problems:?}"
+    );
+}
