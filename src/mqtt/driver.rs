@@ -30,9 +30,6 @@ pub(super) struct Driver {
     rotating: bool,
     /// Most payload bytes the pipeline may hold; beyond it publishes are shed (see `forward`).
     max_in_flight: usize,
-    /// Publishes of this connection were shed: reconnect, to get them redelivered, once
-    /// the pipeline has room again.
-    shed: usize,
     connected_at: Option<std::time::Instant>,
     /// Consecutive sessions that ended within `QUICK_DROP` of starting.
     quick_drops: u32,
@@ -52,12 +49,15 @@ impl Driver {
         out: DeliverFn,
         phase: watch::Receiver<Phase>,
     ) -> Driver {
+        let max_in_flight = spec.options.max_in_flight.max(1);
+        shared
+            .recover_below
+            .store(max_in_flight / 4, Ordering::Relaxed);
         Driver {
             client_id: spec.options.client_id.clone(),
             refusal_hint: spec.refusal_hint,
             rotating: false,
-            max_in_flight: spec.options.max_in_flight.max(1),
-            shed: 0,
+            max_in_flight,
             connected_at: None,
             quick_drops: 0,
             shared,
@@ -100,7 +100,12 @@ impl Driver {
                     debug!(provider = %name, %reason, "session closed");
                     break;
                 }
-                Err(reason) if self.rotating => self.on_rotated(&reason),
+                Err(reason)
+                    if self.rotating
+                        || self.shared.reconnect_asked.swap(false, Ordering::AcqRel) =>
+                {
+                    self.on_rotated(&reason)
+                }
                 Err(reason) => {
                     if self.on_error(&reason).await.is_break() {
                         break;
@@ -110,7 +115,7 @@ impl Driver {
             if stopping && !self.shared.connected.load(Ordering::Relaxed) {
                 break;
             }
-            self.recover_shed();
+            self.shared.maybe_recover();
             let mut inner = self.shared.lock();
             if !inner.unsent.is_empty() {
                 self.shared.flush_acks(&mut inner);
@@ -136,22 +141,6 @@ impl Driver {
             info!(provider = %self.shared.name, "reconnecting with renewed credentials");
             self.rotating = true;
         }
-    }
-
-    /// Shed deliveries come back with a reconnect, once the pipeline has room for them.
-    fn recover_shed(&mut self) {
-        if self.shed == 0 || self.rotating {
-            return;
-        }
-        if self.shared.in_flight.load(Ordering::Acquire) > self.max_in_flight / 4 {
-            return;
-        }
-        if self.shared.connected.load(Ordering::Relaxed) && self.shared.client.try_disconnect() {
-            info!(provider = %self.shared.name, shed = self.shed,
-                "the sinks caught up; reconnecting so the broker redelivers the messages left unacknowledged");
-            self.rotating = true;
-        }
-        self.shed = 0;
     }
 
     fn on_rotated(&mut self, reason: &str) {
@@ -198,12 +187,11 @@ impl Driver {
             if p.needs_ack() {
                 inner.acks.receive(None);
             }
-            if self.shed == 0 {
+            if !self.shared.shed_pending.swap(true, Ordering::AcqRel) {
                 warn!(provider = %self.shared.name, in_flight_bytes = self.max_in_flight,
                     "the sinks are behind and the broker keeps sending beyond our receive maximum; \
                      leaving further messages unacknowledged until the sinks catch up (they will be redelivered)");
             }
-            self.shed += 1;
             return;
         }
         self.shared.in_flight.fetch_add(bytes, Ordering::AcqRel);
@@ -227,7 +215,7 @@ impl Driver {
     /// the queue meanwhile, so no ack of the dead connection can be written on a new one.
     fn end_epoch(&mut self) {
         // A new connection brings the broker's redeliveries: nothing shed stays missing.
-        self.shed = 0;
+        self.shared.shed_pending.store(false, Ordering::Release);
         self.shared.connected.store(false, Ordering::Relaxed);
         self.shared.subscribed.store(false, Ordering::Relaxed);
         {

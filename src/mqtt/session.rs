@@ -61,6 +61,7 @@ impl Drop for AckHandle {
     fn drop(&mut self) {
         if let Some(shared) = &self.shared {
             shared.in_flight.fetch_sub(self.bytes, Ordering::AcqRel);
+            shared.maybe_recover();
         }
     }
 }
@@ -119,6 +120,12 @@ pub struct Shared {
     pub(super) problem: Mutex<Option<String>>,
     /// Payload bytes handed to the pipeline and not yet completed or dropped, all epochs.
     pub(super) in_flight: AtomicUsize,
+    /// Publishes of this connection were shed (see the driver's `forward`); they come back
+    /// with a reconnect once `in_flight` is below `recover_below`.
+    pub(super) shed_pending: AtomicBool,
+    pub(super) recover_below: AtomicUsize,
+    /// A DISCONNECT we asked for to recover shed publishes: reconnect at once.
+    pub(super) reconnect_asked: AtomicBool,
 }
 
 impl std::fmt::Debug for Shared {
@@ -137,6 +144,27 @@ impl Shared {
         let released = inner.acks.complete(slot);
         inner.unsent.extend(released);
         self.flush_acks(&mut inner);
+    }
+
+    /// Shed publishes come back with a clean reconnect, as soon as the pipeline has room:
+    /// checked at every completion, so the recovery does not wait for broker traffic.
+    pub(super) fn maybe_recover(&self) {
+        if !self.shed_pending.load(Ordering::Acquire)
+            || self.in_flight.load(Ordering::Acquire) > self.recover_below.load(Ordering::Relaxed)
+            || !self.connected.load(Ordering::Acquire)
+        {
+            return;
+        }
+        if self.shed_pending.swap(false, Ordering::AcqRel) {
+            if self.client.try_disconnect() {
+                self.reconnect_asked.store(true, Ordering::Release);
+                tracing::info!(provider = %self.name,
+                    "the sinks caught up; reconnecting so the broker redelivers the messages left unacknowledged");
+            } else {
+                // The request queue is full: try again at the next completion or poll.
+                self.shed_pending.store(true, Ordering::Release);
+            }
+        }
     }
 
     /// Hand released acks to rumqttc in order; what does not fit waits for the next try.
@@ -236,6 +264,9 @@ impl Session {
             auth_failed: Notify::new(),
             problem: Mutex::new(None),
             in_flight: AtomicUsize::new(0),
+            shed_pending: AtomicBool::new(false),
+            recover_below: AtomicUsize::new(0),
+            reconnect_asked: AtomicBool::new(false),
         });
         let (phase, phase_rx) = watch::channel(Phase::Running);
         let driver = Driver::new(spec, shared.clone(), conn, out, phase_rx);
