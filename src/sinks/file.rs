@@ -33,6 +33,8 @@ pub struct FileSink {
 struct Output {
     file: File,
     size: u64,
+    /// Reused between batches.
+    buf: Vec<u8>,
 }
 
 fn open_append(path: &Path) -> Result<Output, String> {
@@ -46,7 +48,11 @@ fn open_append(path: &Path) -> Result<Output, String> {
         .open(path)
         .map_err(|e| format!("cannot open {} for writing: {e}", path.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    Ok(Output { file, size })
+    Ok(Output {
+        file,
+        size,
+        buf: Vec::new(),
+    })
 }
 
 impl FileSink {
@@ -88,19 +94,37 @@ impl FileSink {
 
     fn write_batch(&self, batch: &[Arc<Record>]) -> std::io::Result<()> {
         let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
-        let mut buf: Vec<u8> = Vec::with_capacity(batch.len() * 512);
-        for record in batch {
-            let line = record.to_json_line();
-            let pending = out.size + buf.len() as u64;
-            if pending > 0 && pending + line.len() as u64 > self.max_bytes {
-                out.file.write_all(&buf)?;
-                out.size += buf.len() as u64;
-                buf.clear();
-                self.rotate(&mut out)?;
-            }
-            buf.extend_from_slice(&line);
+        let mut buf = std::mem::take(&mut out.buf);
+        buf.clear();
+        let written = self.write_lines(&mut out, &mut buf, batch);
+        // keep the buffer for the next batch, unless a burst made it huge
+        if buf.capacity() <= 4 << 20 {
+            out.buf = buf;
         }
-        out.file.write_all(&buf)?;
+        written
+    }
+
+    /// Serialize the batch into `buf` (one allocation-free append per record) and write
+    /// it, rotating between lines when the next line would pass `max_bytes`.
+    fn write_lines(
+        &self,
+        out: &mut Output,
+        buf: &mut Vec<u8>,
+        batch: &[Arc<Record>],
+    ) -> std::io::Result<()> {
+        for record in batch {
+            let start = buf.len();
+            record.write_json_line(buf);
+            let line = (buf.len() - start) as u64;
+            let pending = out.size + start as u64;
+            if pending > 0 && pending + line > self.max_bytes {
+                out.file.write_all(&buf[..start])?;
+                out.size += start as u64;
+                buf.drain(..start);
+                self.rotate(out)?;
+            }
+        }
+        out.file.write_all(buf)?;
         out.size += buf.len() as u64;
         if self.fsync {
             out.file.sync_data()?;

@@ -53,8 +53,65 @@ pub fn number_value(datatype: Datatype, v: f64) -> Value {
 
 /// Conversions leave binary noise (`0.64 * 100 = 64.00000000000001`); 12 significant
 /// digits is far beyond any sensor's precision and prints what a person expects.
+///
+/// A number whose shortest round-trip form has at most 12 significant digits (most
+/// sensor values) is returned as is: rounding it to 12 digits gives that same form back.
+/// Only the others are rounded, without allocating.
 fn strip_float_noise(v: f64) -> f64 {
-    format!("{v:.11e}").parse().unwrap_or(v)
+    use std::fmt::Write;
+    let mut buf = StackText::default();
+    if write!(buf, "{v:e}").is_ok() && significant_digits(buf.as_str()) <= 12 {
+        return v;
+    }
+    buf.clear();
+    if write!(buf, "{v:.11e}").is_err() {
+        return format!("{v:.11e}").parse().unwrap_or(v);
+    }
+    buf.as_str().parse().unwrap_or(v)
+}
+
+/// Digits of the mantissa of `{:e}` output (`-1.2345e-7` has 5).
+fn significant_digits(exp_form: &str) -> usize {
+    exp_form
+        .split('e')
+        .next()
+        .map_or(usize::MAX, |m| m.bytes().filter(u8::is_ascii_digit).count())
+}
+
+/// A small text buffer on the stack for formatting one number.
+struct StackText {
+    buf: [u8; 64],
+    len: usize,
+}
+
+impl Default for StackText {
+    fn default() -> Self {
+        StackText {
+            buf: [0; 64],
+            len: 0,
+        }
+    }
+}
+
+impl StackText {
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
+    }
+    fn clear(&mut self) {
+        self.len = 0;
+    }
+}
+
+impl std::fmt::Write for StackText {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        if end > self.buf.len() {
+            return Err(std::fmt::Error);
+        }
+        self.buf[self.len..end].copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -78,6 +135,45 @@ mod tests {
             number_value(Datatype::Double, -0.000123).to_string(),
             "-0.000123"
         );
+    }
+
+    /// The fast path and the general rounding agree on every kind of value.
+    #[test]
+    fn noise_stripping_matches_rounding_to_12_digits() {
+        let slow = |v: f64| -> f64 { format!("{v:.11e}").parse().unwrap_or(v) };
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut samples = vec![
+            0.0,
+            -0.0,
+            1.0,
+            0.1,
+            0.64 * 100.0,
+            19_201.01 * 1000.0,
+            11.572,
+            -0.000123,
+            1e-300,
+            1.7976931348623157e308,
+            5e-324,
+            123_456_789_012.0,
+            1_234_567_890_123.0,
+            0.1 + 0.2,
+            48.523067,
+            f64::MIN_POSITIVE,
+        ];
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let v = f64::from_bits(x);
+            if v.is_finite() {
+                samples.push(v);
+            }
+            samples.push((x % 1_000_000) as f64 / 1000.0 * 1.609_344);
+            samples.push((x % 100_000) as f64 / 100.0);
+        }
+        for v in samples {
+            assert_eq!(strip_float_noise(v).to_bits(), slow(v).to_bits(), "{v:e}");
+        }
     }
 
     #[test]

@@ -10,8 +10,195 @@ use super::rules::{self, Ctx, Rule};
 use crate::providers::Malformed;
 use crate::record::{normalize_timestamp, ProviderKind, Record, Signal};
 use chrono::{DateTime, Utc};
-use serde_json::{Map, Value};
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+/// A JSON document read without copying: strings borrow from the payload (unless they
+/// hold escapes) and objects are key/value lists in document order. It reads exactly
+/// what `serde_json::Value` (with `preserve_order`) reads — same numbers, same errors, a
+/// repeated key replacing the earlier value in its place — at a fraction of the
+/// allocations; values that go into a record are converted with [`Node::to_value`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node<'a> {
+    Null,
+    Bool(bool),
+    Number(Number),
+    Str(Cow<'a, str>),
+    Array(Vec<Node<'a>>),
+    Object(Fields<'a>),
+}
+
+/// An object's members, in document order, keys unique.
+pub type Fields<'a> = Vec<(Cow<'a, str>, Node<'a>)>;
+
+/// The member `key` of an object's fields.
+pub fn field<'n, 'a>(fields: &'n [(Cow<'a, str>, Node<'a>)], key: &str) -> Option<&'n Node<'a>> {
+    fields.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+}
+
+impl<'a> Node<'a> {
+    /// Like `Value::get(&str)`: an object's member, `None` for anything else.
+    pub fn get(&self, key: &str) -> Option<&Node<'a>> {
+        match self {
+            Node::Object(fields) => field(fields, key),
+            _ => None,
+        }
+    }
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Node::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Node::Number(n) => n.as_f64(),
+            _ => None,
+        }
+    }
+    pub fn as_object(&self) -> Option<&Fields<'a>> {
+        match self {
+            Node::Object(fields) => Some(fields),
+            _ => None,
+        }
+    }
+    pub fn is_number(&self) -> bool {
+        matches!(self, Node::Number(_))
+    }
+    pub fn is_null(&self) -> bool {
+        matches!(self, Node::Null)
+    }
+    /// The `serde_json::Value` this document is.
+    pub fn to_value(&self) -> Value {
+        match self {
+            Node::Null => Value::Null,
+            Node::Bool(b) => Value::Bool(*b),
+            Node::Number(n) => Value::Number(n.clone()),
+            Node::Str(s) => Value::String(s.to_string()),
+            Node::Array(items) => Value::Array(items.iter().map(Node::to_value).collect()),
+            Node::Object(fields) => {
+                let mut map = Map::with_capacity(fields.len());
+                for (k, v) in fields {
+                    map.insert(k.to_string(), v.to_value());
+                }
+                Value::Object(map)
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Node<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(NodeVisitor)
+    }
+}
+
+struct NodeVisitor;
+
+impl<'de> Visitor<'de> for NodeVisitor {
+    type Value = Node<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any valid JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Node<'de>, E> {
+        Ok(Node::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Node<'de>, E> {
+        Ok(Node::Number(v.into()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Node<'de>, E> {
+        Ok(Node::Number(v.into()))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Node<'de>, E> {
+        Ok(Number::from_f64(v).map_or(Node::Null, Node::Number))
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Node<'de>, E> {
+        Ok(Node::Str(Cow::Borrowed(v)))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Node<'de>, E> {
+        Ok(Node::Str(Cow::Owned(v.to_string())))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Node<'de>, E> {
+        Ok(Node::Str(Cow::Owned(v)))
+    }
+    fn visit_none<E>(self) -> Result<Node<'de>, E> {
+        Ok(Node::Null)
+    }
+    fn visit_unit<E>(self) -> Result<Node<'de>, E> {
+        Ok(Node::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Node<'de>, D::Error> {
+        Node::deserialize(d)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node<'de>, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Node::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'de>, A::Error> {
+        /// Past this many members, repeated keys are found through a hash index.
+        const LINEAR: usize = 16;
+        let mut fields: Fields<'de> = Vec::new();
+        let mut index: Option<HashMap<Cow<'de, str>, usize>> = None;
+        while let Some(Key(key)) = map.next_key()? {
+            let value: Node<'de> = map.next_value()?;
+            let seen = match &index {
+                Some(ix) => ix.get(&key).copied(),
+                None => fields.iter().position(|(k, _)| *k == key),
+            };
+            match seen {
+                Some(i) => fields[i].1 = value,
+                None => {
+                    if let Some(ix) = &mut index {
+                        ix.insert(key.clone(), fields.len());
+                    }
+                    fields.push((key, value));
+                    if index.is_none() && fields.len() > LINEAR {
+                        index = Some(
+                            fields
+                                .iter()
+                                .enumerate()
+                                .map(|(i, (k, _))| (k.clone(), i))
+                                .collect(),
+                        );
+                    }
+                }
+            }
+        }
+        Ok(Node::Object(fields))
+    }
+}
+
+/// An object key, borrowed from the payload when it has no escapes.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string key")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(KeyVisitor)
+    }
+}
 
 /// Normalize one High Mobility message (V1 or V2 envelope).
 pub fn normalize(
@@ -21,19 +208,19 @@ pub fn normalize(
     payload: &[u8],
     received_at: DateTime<Utc>,
 ) -> Result<Record, Malformed> {
-    let doc: Value = serde_json::from_slice(payload)
+    let doc: Node = serde_json::from_slice(payload)
         .map_err(|e| Malformed::new(format!("payload is not JSON: {e}")))?;
-    let Value::Object(mut envelope) = doc else {
+    let Node::Object(mut envelope) = doc else {
         return Err(Malformed::new("payload is not a JSON object"));
     };
-    let vin = match envelope.get("vin") {
-        Some(Value::String(v)) if !v.trim().is_empty() => v.clone(),
+    let vin = match field(&envelope, "vin") {
+        Some(Node::Str(v)) if !v.trim().is_empty() => v.to_string(),
         Some(_) => return Err(Malformed::new("`vin` is not a non-empty string")),
         None => return Err(Malformed::new("payload has no `vin`")),
     };
-    let message_id = match envelope.get("message_id") {
-        Some(Value::String(id)) if !id.is_empty() => id.clone(),
-        Some(Value::Number(n)) => n.to_string(),
+    let message_id = match field(&envelope, "message_id") {
+        Some(Node::Str(id)) if !id.is_empty() => id.to_string(),
+        Some(Node::Number(n)) => n.to_string(),
         // Without an id we still must recognise a redelivery: the payload hash does.
         _ => hex_sha256(payload),
     };
@@ -41,11 +228,15 @@ pub fn normalize(
         cross_check_topic(source, topic, &vin, &envelope);
     }
     let mut signals = Vec::new();
-    match envelope.remove("data") {
-        Some(Value::Object(mut data)) => {
+    let data = envelope
+        .iter()
+        .position(|(k, _)| k == "data")
+        .map(|i| envelope.swap_remove(i).1);
+    match data {
+        Some(Node::Object(mut data)) => {
             rewrap_v1(&envelope, &mut data);
             let ctx = Ctx {
-                driver_right: super::driver_side::driver_right(&vin, Some(&data)),
+                driver_right: driver_right(&vin, &data),
             };
             walk_capabilities(&data, ctx, &mut signals);
         }
@@ -65,13 +256,13 @@ pub fn normalize(
 
 /// V1 topics repeat the identity (`{env}/level13/{app}/{vin}/{capability}/get/{property}`).
 /// The payload is authoritative; a disagreement is worth a log line, not a lost message.
-fn cross_check_topic(source: &str, topic: &str, vin: &str, envelope: &Map<String, Value>) {
+fn cross_check_topic(source: &str, topic: &str, vin: &str, envelope: &Fields<'_>) {
     let parts: Vec<&str> = topic.split('/').filter(|p| !p.is_empty()).collect();
     let [_, _, _, t_vin, t_cap, _, t_prop, ..] = parts[..] else {
         return;
     };
-    let cap = envelope.get("capability").and_then(Value::as_str);
-    let prop = envelope.get("property").and_then(Value::as_str);
+    let cap = field(envelope, "capability").and_then(Node::as_str);
+    let prop = field(envelope, "property").and_then(Node::as_str);
     if t_vin != vin || cap.is_some_and(|c| c != t_cap) || prop.is_some_and(|p| p != t_prop) {
         tracing::warn!(provider = %source, %topic, vin, capability = ?cap, property = ?prop,
             "topic and payload name different vehicles or values; using the payload");
@@ -80,20 +271,29 @@ fn cross_check_topic(source: &str, topic: &str, vin: &str, envelope: &Map<String
 
 /// Some V1 producers leave out the capability level (`data.{property}` instead of
 /// `data.{capability}.{property}`); the envelope names both, so put it back.
-fn rewrap_v1(envelope: &Map<String, Value>, data: &mut Map<String, Value>) {
-    let (Some(Value::String(cap)), Some(Value::String(prop))) =
-        (envelope.get("capability"), envelope.get("property"))
+fn rewrap_v1<'a>(envelope: &Fields<'a>, data: &mut Fields<'a>) {
+    let (Some(Node::Str(cap)), Some(Node::Str(prop))) =
+        (field(envelope, "capability"), field(envelope, "property"))
     else {
         return;
     };
-    if data.contains_key(cap) || !data.contains_key(prop) || data.len() != 1 {
+    let has = |data: &Fields<'a>, key: &str| data.iter().any(|(k, _)| k == key);
+    if has(data, cap) || !has(data, prop) || data.len() != 1 {
         return;
     }
-    if let Some(v) = data.remove(prop) {
-        let mut inner = Map::new();
-        inner.insert(prop.clone(), v);
-        data.insert(cap.clone(), Value::Object(inner));
+    if let Some((_, v)) = data.pop() {
+        data.push((cap.clone(), Node::Object(vec![(prop.clone(), v)])));
     }
+}
+
+/// The driver side for this VIN; only `vehicle_information` can tell, so only it is
+/// handed over (as a `Value`, what the per-VIN memory reads).
+fn driver_right(vin: &str, data: &Fields<'_>) -> bool {
+    let mut seen = Map::new();
+    if let Some(info) = field(data, "vehicle_information") {
+        seen.insert("vehicle_information".to_string(), info.to_value());
+    }
+    super::driver_side::driver_right(vin, Some(&seen))
 }
 
 pub fn hex_sha256(bytes: &[u8]) -> String {
@@ -106,17 +306,17 @@ pub fn hex_sha256(bytes: &[u8]) -> String {
     s
 }
 
-fn walk_capabilities(data: &Map<String, Value>, ctx: Ctx, out: &mut Vec<Signal>) {
+fn walk_capabilities(data: &Fields<'_>, ctx: Ctx, out: &mut Vec<Signal>) {
     for (capability, props) in data {
         match props {
-            Value::Object(props) => {
+            Node::Object(props) => {
                 for (property, value) in props {
                     walk_property(capability, property, value, ctx, out);
                 }
             }
             other => out.push(passthrough(
-                format!("HM.{capability}"),
-                capability.clone(),
+                concat(&["HM.", capability]),
+                capability.to_string(),
                 other,
                 None,
             )),
@@ -124,19 +324,25 @@ fn walk_capabilities(data: &Map<String, Value>, ctx: Ctx, out: &mut Vec<Signal>)
     }
 }
 
-fn walk_property(capability: &str, property: &str, value: &Value, ctx: Ctx, out: &mut Vec<Signal>) {
+fn walk_property(
+    capability: &str,
+    property: &str,
+    value: &Node<'_>,
+    ctx: Ctx,
+    out: &mut Vec<Signal>,
+) {
     let row = mapping::lookup(capability, property);
-    let entries: Vec<&Value> = match value {
-        Value::Array(entries) => entries.iter().collect(),
+    let entries: Vec<&Node<'_>> = match value {
+        Node::Array(entries) => entries.iter().collect(),
         entry => vec![entry],
     };
     for entry in &entries {
         walk_entry(capability, property, row.map(|r| r.rule), entry, ctx, out);
     }
     if let Some(Rule::TroubleCodes) = row.map(|r| r.rule) {
-        let codes: Vec<&Value> = entries.iter().filter_map(|e| e.get("data")).collect();
+        let codes: Vec<&Node<'_>> = entries.iter().filter_map(|e| e.get("data")).collect();
         if !codes.is_empty() {
-            let origin = format!("{capability}.{property}");
+            let origin = concat(&[capability, ".", property]);
             out.extend(
                 rules::trouble_code_summary(&codes)
                     .into_iter()
@@ -153,42 +359,48 @@ fn walk_property(capability: &str, property: &str, value: &Value, ctx: Ctx, out:
     }
 }
 
+/// The parts joined into one string, allocated once (`format!` costs more on this path).
+fn concat(parts: &[&str]) -> String {
+    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        s.push_str(p);
+    }
+    s
+}
+
 /// Is this object a level 13 property entry, or a bare value someone sent unwrapped?
-fn is_entry(obj: &Map<String, Value>) -> bool {
+fn is_entry(obj: &Fields<'_>) -> bool {
     !obj.is_empty()
-        && obj.keys().all(|k| {
-            matches!(
-                k.as_str(),
-                "data" | "timestamp" | "failure" | "availability"
-            )
-        })
+        && obj
+            .iter()
+            .all(|(k, _)| matches!(&**k, "data" | "timestamp" | "failure" | "availability"))
 }
 
 fn walk_entry(
     capability: &str,
     property: &str,
     rule: Option<Rule>,
-    entry: &Value,
+    entry: &Node<'_>,
     ctx: Ctx,
     out: &mut Vec<Signal>,
 ) {
     let (data, timestamp, failure) = match entry {
-        Value::Object(obj) if is_entry(obj) => (
-            obj.get("data"),
-            obj.get("timestamp").map(|t| match t {
-                Value::String(s) => normalize_timestamp(s),
-                other => other.to_string(),
+        Node::Object(obj) if is_entry(obj) => (
+            field(obj, "data"),
+            field(obj, "timestamp").map(|t| match t {
+                Node::Str(s) => normalize_timestamp(s),
+                other => other.to_value().to_string(),
             }),
-            obj.get("failure").filter(|f| !f.is_null()),
+            field(obj, "failure").filter(|f| !f.is_null()),
         ),
         bare => (Some(bare), None, None),
     };
-    let location = data.and_then(|d| d.get("location")).and_then(Value::as_str);
+    let location = data.and_then(|d| d.get("location")).and_then(Node::as_str);
     let origin = match location {
-        Some(loc) => format!("{capability}.{property}[{loc}]"),
-        None => format!("{capability}.{property}"),
+        Some(loc) => concat(&[capability, ".", property, "[", loc, "]"]),
+        None => concat(&[capability, ".", property]),
     };
-    let hm_path = || format!("HM.{capability}.{property}");
+    let hm_path = || concat(&["HM.", capability, ".", property]);
     let first = out.len();
     let mapped = match (data, rule) {
         (Some(d), Some(rule)) => rule.apply(d, ctx),
@@ -224,7 +436,7 @@ fn walk_entry(
             }));
         }
     }
-    if let Some(f) = failure {
+    if let Some(f) = failure.map(Node::to_value) {
         for s in &mut out[first..] {
             s.failure = Some(f.clone());
         }
@@ -233,15 +445,15 @@ fn walk_entry(
 
 /// A value we have no mapping for, kept as the provider sent it. A plain unit value
 /// keeps its number and unit apart, like mapped signals; anything else goes as is.
-fn passthrough(path: String, origin: String, data: &Value, timestamp: Option<String>) -> Signal {
+fn passthrough(path: String, origin: String, data: &Node<'_>, timestamp: Option<String>) -> Signal {
     let unit_value = data.as_object().filter(|o| o.len() == 2).and_then(|o| {
-        let unit = o.get("unit")?.as_str()?;
-        let value = o.get("value").filter(|v| v.is_number())?;
-        Some((value.clone(), unit.to_string()))
+        let unit = field(o, "unit")?.as_str()?;
+        let value = field(o, "value").filter(|v| v.is_number())?;
+        Some((value.to_value(), unit.to_string()))
     });
     let (value, unit) = match unit_value {
         Some((v, u)) => (v, Some(u)),
-        None => (data.clone(), None),
+        None => (data.to_value(), None),
     };
     Signal {
         path,

@@ -2,6 +2,7 @@
 //! or declines (`None`) when the data does not have the shape it expects, in which case
 //! the caller passes the value through untouched.
 
+use super::normalize::Node;
 use crate::vss::catalogue::{self, instance_path, VssSignal};
 use crate::vss::{self, units, Datatype};
 use serde_json::Value;
@@ -79,11 +80,11 @@ fn measured(s: &VssSignal, value: f64, from: Option<&str>) -> Option<Mapped> {
     })
 }
 
-fn unit_value(data: &Value) -> Option<(f64, &str)> {
+fn unit_value<'n>(data: &'n Node<'_>) -> Option<(f64, &'n str)> {
     Some((data.get("value")?.as_f64()?, data.get("unit")?.as_str()?))
 }
 
-fn lookup<T: Copy>(table: &[(&str, T)], key: &Value) -> Option<T> {
+fn lookup<T: Copy>(table: &[(&str, T)], key: &Node<'_>) -> Option<T> {
     let key = key.as_str()?;
     table.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
 }
@@ -97,7 +98,7 @@ fn boolean(path: String, b: bool) -> Mapped {
 }
 
 impl Inner {
-    fn apply(self, template: &'static str, instance: String, v: &Value) -> Option<Mapped> {
+    fn apply(self, template: &'static str, instance: String, v: &Node<'_>) -> Option<Mapped> {
         let s = sig(template)?;
         let mut m = match self {
             Inner::Measure => {
@@ -137,7 +138,7 @@ impl Rule {
     }
 
     /// Apply the rule; `None` when `data` does not have the shape the rule expects.
-    pub fn apply(self, data: &Value, ctx: Ctx) -> Option<Vec<Mapped>> {
+    pub fn apply(self, data: &Node<'_>, ctx: Ctx) -> Option<Vec<Mapped>> {
         match self {
             Rule::Measure(path) => {
                 let (value, unit) = unit_value(data)?;
@@ -239,10 +240,10 @@ fn doors(location: &str, driver_right: bool) -> Option<Vec<(&'static str, &'stat
 }
 
 /// DTCCount and DTCList over a trouble-code property's entries.
-pub fn trouble_code_summary(entries: &[&Value]) -> Vec<Mapped> {
+pub fn trouble_code_summary(entries: &[&Node<'_>]) -> Vec<Mapped> {
     let ids: Vec<Value> = entries
         .iter()
-        .filter_map(|d| d.get("id").and_then(Value::as_str))
+        .filter_map(|d| d.get("id").and_then(Node::as_str))
         .map(Value::from)
         .collect();
     vec![
