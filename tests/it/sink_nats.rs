@@ -4,6 +4,7 @@
 //! (`Nats-Msg-Id`), on the templated subject — also with two replicas on one shared
 //! subscription, when one of them is SIGKILLed, and when NATS restarts mid-stream.
 
+use crate::support::configs;
 use crate::support::daemon::Daemon;
 use crate::support::mosquitto::{Mosquitto, MosquittoOptions};
 use crate::support::nats::{self, NatsServer, NatsTls, Stored};
@@ -42,35 +43,18 @@ impl Rig {
     /// A replica: its own client id and state dir; the share group is the default
     /// (the application id), so every replica joins `$share/{APP}/live/level13/{APP}`.
     fn config(&self, replica: &str, client_id: &str, sinks: &str) -> String {
-        format!(
-            r#"
-[daemon]
-state_dir = "{state}"
-log_level = "info"
-shutdown_timeout = "10s"
-
-[providers.hm]
-type = "high_mobility_v2"
-host = "localhost"
-port = {port}
-environment = "live"
-application_id = "{APP}"
-ca_file = "{ca}"
-cert_file = "{cert}"
-key_file = "{key}"
-client_id = "{client_id}"
-
-[providers.hm.session]
-keep_alive = "5s"
-receive_maximum = 64
-
-{sinks}"#,
-            state = self.dir.path().join(replica).join("state").display(),
-            port = self.broker.port(),
-            ca = self.pki.ca.display(),
-            cert = self.pki.client_cert.display(),
-            key = self.pki.client_key.display(),
-        )
+        let state = self.dir.path().join(replica).join("state");
+        configs::daemon(&state, "log_level = \"info\"\nshutdown_timeout = \"10s\"")
+            + &configs::hm_v2(
+                self.broker.port(),
+                &self.pki,
+                APP,
+                client_id,
+                "",
+                "keep_alive = \"5s\"\nreceive_maximum = 64",
+            )
+            + "\n"
+            + sinks
     }
 
     fn daemon(&self, replica: &str, client_id: &str, sinks: &str) -> Daemon {
