@@ -4,6 +4,7 @@
 //! `s/us/#` checks every publish against the SmartREST 2.0 static templates of
 //! reference/sinks.md: template ids and arities, CSV quoting, the 16,184-byte limit.
 
+use crate::support::configs;
 use crate::support::daemon::Daemon;
 use crate::support::mosquitto::{self, Mosquitto, MosquittoOptions};
 use crate::support::pki::{self, Pki};
@@ -60,16 +61,7 @@ impl Rig {
 state_dir = "{state}"
 log_level = "info,vinstream=debug"
 
-[providers.hm]
-type = "high_mobility_v2"
-host = "localhost"
-port = {provider}
-environment = "live"
-application_id = "{APP}"
-ca_file = "{ca}"
-cert_file = "{cert}"
-key_file = "{key}"
-client_id = "vinstream-c8y-test"
+{hm}
 
 [sinks.c8y]
 type = "cumulocity"
@@ -83,11 +75,16 @@ device_id = "vinstream-1"
 {sink_extra}
 "#,
             state = self.dir.path().join("state").display(),
-            provider = self.provider.port(),
+            hm = configs::hm_v2(
+                self.provider.port(),
+                &self.pki,
+                APP,
+                "vinstream-c8y-test",
+                "",
+                ""
+            ),
             platform = self.platform.port(),
             ca = self.pki.ca.display(),
-            cert = self.pki.client_cert.display(),
-            key = self.pki.client_key.display(),
         );
         let d = Daemon::start(bin(), &config, self.dir.path());
         d.wait_stderr("subscribed", T);

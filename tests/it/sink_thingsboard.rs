@@ -3,6 +3,7 @@
 //! (TLS, password file with the gateway access token as user). An observer subscribed to
 //! `v1/gateway/#` checks every publish against the gateway API of reference/sinks.md.
 
+use crate::support::configs;
 use crate::support::daemon::Daemon;
 use crate::support::mosquitto::{self, Mosquitto, MosquittoOptions};
 use crate::support::pki::{self, Pki};
@@ -63,16 +64,7 @@ impl Rig {
 state_dir = "{state}"
 log_level = "info,vinstream=debug"
 
-[providers.hm]
-type = "high_mobility_v2"
-host = "localhost"
-port = {provider}
-environment = "live"
-application_id = "{APP}"
-ca_file = "{ca}"
-cert_file = "{cert}"
-key_file = "{key}"
-client_id = "vinstream-tb-test"
+{hm}
 
 [sinks.tb]
 type = "thingsboard"
@@ -83,11 +75,16 @@ access_token = "{TOKEN}"
 {sink_extra}
 "#,
             state = self.dir.path().join("state").display(),
-            provider = self.provider.port(),
+            hm = configs::hm_v2(
+                self.provider.port(),
+                &self.pki,
+                APP,
+                "vinstream-tb-test",
+                "",
+                ""
+            ),
             platform = self.platform.port(),
             ca = self.pki.ca.display(),
-            cert = self.pki.client_cert.display(),
-            key = self.pki.client_key.display(),
         );
         let d = Daemon::start(bin(), &config, self.dir.path());
         d.wait_stderr("subscribed", T);
