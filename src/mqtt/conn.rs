@@ -74,12 +74,6 @@ impl RawPublish {
             RawPublish::V5(p) => p.qos != rumqttc::v5::mqttbytes::QoS::AtMostOnce,
         }
     }
-    pub fn dup(&self) -> bool {
-        match self {
-            RawPublish::V4(p) => p.dup,
-            RawPublish::V5(p) => p.dup,
-        }
-    }
 }
 
 /// The events the session driver cares about.

@@ -201,7 +201,6 @@ impl Driver {
             topic: p.topic(),
             payload: p.payload(),
             received_at: Utc::now(),
-            redelivered: p.dup(),
             ack: AckHandle {
                 slot,
                 shared: Some(self.shared.clone()),

@@ -24,8 +24,6 @@ pub struct Delivery {
     pub topic: String,
     pub payload: Bytes,
     pub received_at: DateTime<Utc>,
-    /// The broker flagged it as a redelivery (DUP).
-    pub redelivered: bool,
     pub ack: AckHandle,
 }
 
@@ -279,17 +277,7 @@ impl Session {
         }
     }
 
-    pub fn name(&self) -> &str {
-        &self.shared.name
-    }
-
-    pub fn status(&self) -> Status {
-        Status {
-            connected: self.shared.connected.load(Ordering::Relaxed),
-            subscribed: self.shared.subscribed.load(Ordering::Relaxed),
-        }
-    }
-
+    /// Name, status and problem, for health checks (the one place that reads them).
     pub fn watch(&self) -> SessionWatch {
         SessionWatch {
             shared: self.shared.clone(),
@@ -311,16 +299,6 @@ impl Session {
     /// so a marker queued behind this call follows every forwarded delivery.
     pub fn stop_taking(&self) {
         self.shared.lock().draining = true;
-    }
-
-    /// Why the session cannot work, when something else than the connection says so
-    /// (an expired login).
-    pub fn problem(&self) -> Option<String> {
-        self.shared
-            .problem
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
     }
 
     /// Send DISCONNECT after the acks already queued, wait for the broker to close.
