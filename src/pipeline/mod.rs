@@ -1,12 +1,16 @@
-//! The pipeline: normalize → dedup gate → fan-out to every sink → complete acks.
+//! The pipeline: normalize → dedup gate → fan-out to every sink → record → complete acks.
 //!
 //! Deliveries are taken in batches. Within a batch a repeated id joins the first copy
-//! (its ack waits for that copy's delivery); across batches the dedup window answers.
-//! Because batches are delivered one after another, an id is never "in flight" in two
-//! batches at once, which keeps the three dedup states of DESIGN.md simple.
+//! (its ack waits for that copy's delivery); across batches the dedup window answers,
+//! together with the ids delivered but not yet committed ([`commit::Pending`]). Because
+//! batches are delivered one after another, an id is never "in flight" in two batches at
+//! once, which keeps the three dedup states of DESIGN.md simple. Recording the ids and
+//! completing the acks happens in [`commit`], overlapped with the next batch.
+
+mod commit;
 
 use crate::deadletter::{DeadLetter, Letter};
-use crate::dedup::DedupWindow;
+use crate::dedup::{DedupReader, DedupWindow};
 use crate::mqtt::{AckHandle, Delivery};
 use crate::providers::{self, Malformed};
 use crate::record::{ProviderKind, Record};
@@ -19,6 +23,8 @@ use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, error, info, warn};
 
 const MAX_BATCH: usize = 512;
+
+use commit::{Committer, Pending};
 
 /// What the pipeline task receives.
 pub enum Msg {
@@ -50,7 +56,15 @@ struct Outgoing {
 }
 
 impl Pipeline {
-    pub async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Msg>) {
+    pub async fn run(self, mut rx: mpsc::UnboundedReceiver<Msg>) {
+        let mut pending = Pending::default();
+        let mut stage = Stage {
+            reader: self.dedup.reader(),
+            committer: Committer::spawn(self.dedup, &pending),
+            sinks: self.sinks,
+            kinds: self.kinds,
+            dead_letter: self.dead_letter,
+        };
         let mut batch = Vec::with_capacity(MAX_BATCH);
         while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
             let mut drains = Vec::new();
@@ -60,26 +74,41 @@ impl Pipeline {
                     Msg::Delivery(d) => deliveries.push(d),
                     Msg::Drain(reply) => drains.push(reply),
                     Msg::Reconfigure { sinks, kinds, done } => {
-                        self.process(std::mem::take(&mut deliveries)).await;
-                        let old = std::mem::replace(&mut self.sinks, sinks);
-                        self.kinds = kinds;
+                        stage
+                            .process(std::mem::take(&mut deliveries), &mut pending)
+                            .await;
+                        let old = std::mem::replace(&mut stage.sinks, sinks);
+                        stage.kinds = kinds;
                         let _ = done.send(old);
                     }
                 }
             }
-            self.process(deliveries).await;
+            stage.process(deliveries, &mut pending).await;
             for reply in drains {
-                let _ = reply.send(());
+                stage.committer.flush(reply).await;
             }
         }
-        for sink in &self.sinks {
+        stage.committer.close().await;
+        for sink in &stage.sinks {
             if let Err(e) = sink.close().await {
                 warn!(sink = sink.name(), error = %e, "sink did not close cleanly");
             }
         }
     }
+}
 
-    async fn process(&mut self, deliveries: Vec<Delivery>) {
+/// The running pipeline: what [`Pipeline`] configures, with the dedup window split into
+/// the lookup side (here) and the recording side (the committer's task).
+struct Stage {
+    sinks: Vec<Arc<dyn Sink>>,
+    reader: DedupReader,
+    committer: Committer,
+    kinds: HashMap<Arc<str>, ProviderKind>,
+    dead_letter: DeadLetter,
+}
+
+impl Stage {
+    async fn process(&mut self, deliveries: Vec<Delivery>, pending: &mut Pending) {
         let now = SystemTime::now();
         let mut out = Outgoing::default();
         let mut letters = Vec::new();
@@ -96,7 +125,7 @@ impl Pipeline {
                 (d, result)
             })
             .collect();
-        let seen = self.seen_before(&normalized, now).await;
+        let seen = self.seen_before(&normalized, pending, now).await;
         for ((d, result), seen) in normalized.into_iter().zip(seen) {
             match result {
                 Ok(record) if seen => {
@@ -121,6 +150,8 @@ impl Pipeline {
             }
         }
         self.write_dead_letters(letters).await;
+        // Every sink has these records (a pending id counts as delivered): acking a
+        // repeat now cannot lose anything.
         for ack in already_delivered {
             ack.complete();
         }
@@ -133,40 +164,41 @@ impl Pipeline {
             let waited = (accepted - r.received_at).to_std().unwrap_or_default();
             telemetry::delivered(&r.source, r.signals.len(), waited);
         }
-        // Only now is an id "delivered": a crash before this line means a redelivery,
-        // which the sinks see again (a duplicate), never a loss.
-        let ids: Vec<&str> = out.records.iter().map(|r| r.id.as_str()).collect();
-        // An fsync per batch: keep it off the async workers' hot path.
-        let recorded = tokio::task::block_in_place(|| self.dedup.record(&ids, SystemTime::now()));
-        if let Err(e) = recorded {
-            error!(error = %e, "could not record delivered ids; a redelivery of them would repeat");
-        }
-        for ack in out.waiters.into_iter().flatten() {
-            ack.complete();
-        }
         debug!(records = out.records.len(), "batch delivered");
+        // Only now is an id "delivered": a crash before its commit means a redelivery,
+        // which the sinks see again (a duplicate), never a loss.
+        let ids = out.records.iter().map(|r| r.id.clone()).collect();
+        let acks = out.waiters.into_iter().flatten().collect();
+        self.committer.commit(pending, ids, acks).await;
     }
 
-    /// Which normalized records were delivered before, by one lookup for the batch. A
-    /// dedup store that cannot answer is retried: guessing "new" would repeat records,
-    /// guessing "seen" would lose them.
+    /// Which normalized records were delivered before, by one lookup for the batch: the
+    /// ids still waiting for their commit first, then the window. A dedup store that
+    /// cannot answer is retried: guessing "new" would repeat records, guessing "seen"
+    /// would lose them.
     async fn seen_before(
         &self,
         batch: &[(Delivery, Result<Record, Malformed>)],
+        pending: &mut Pending,
         now: SystemTime,
     ) -> Vec<bool> {
+        // Before the window's read transaction begins: see `Pending::prune`.
+        pending.prune();
         let ids: Vec<&str> = batch
             .iter()
             .map(|(_, r)| r.as_ref().map_or("", |r| r.id.as_str()))
             .collect();
         let mut delay = Duration::from_millis(100);
         loop {
-            match self.dedup.delivered(&ids, now) {
+            match self.reader.delivered(&ids, now) {
                 Ok(seen) => {
                     return seen
                         .into_iter()
                         .zip(batch)
-                        .map(|(s, (_, r))| s && r.is_ok())
+                        .map(|(s, (_, r))| match r {
+                            Ok(r) => s || pending.contains(&r.id),
+                            Err(_) => false,
+                        })
                         .collect()
                 }
                 Err(e) => {
@@ -239,3 +271,6 @@ impl Pipeline {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,493 @@
+//! The dedup window: ids of records every sink accepted, remembered for `ttl`, at most
+//! `capacity` of them, oldest evicted first. Exact by design: a probabilistic filter
+//! could refuse a new id (loss) or forget a recent one (duplicate).
+//!
+//! The window lives in `{state_dir}/dedup.redb`, a redb database (one file, copy-on-write
+//! B-trees, a commit is durable once `commit()` returns), so it survives a restart and a
+//! SIGKILL. Ids enter only after delivery ([`DedupWindow::record`]), so a crash can cause
+//! a duplicate but never a loss. No id is kept in memory: lookups go to redb, whose page
+//! cache is bounded ([`CACHE_BYTES`]).
+//!
+//! # Layout (format 1)
+//!
+//! Every id admitted to the window gets the next sequence number. The window is the
+//! `capacity` newest sequence numbers, less the expired ones: the live ids are exactly
+//! those with `seq >= floor`, where `floor` only ever moves up (eviction by capacity
+//! sets it to `next_seq - capacity`, expiry past the last expired id). So `len` is
+//! `next_seq - floor`, and evicting the oldest ids is one number, not a delete per id.
+//!
+//! - `ids.{n}` (generations): id → (seq, recorded-at ms since the Unix epoch). A new
+//!   generation starts every `capacity / GENERATIONS` sequence numbers; a generation is
+//!   deleted as a whole once all its sequence numbers are below `floor`. A lookup tries
+//!   the newest generation first and stops at the first copy, which is the newest.
+//!   Inserting an id touches one B-tree leaf; evicting touches none (deleting a whole
+//!   table only frees its pages), which halves the pages each commit writes compared with
+//!   removing evicted ids one by one.
+//! - `gens`: generation number → its first sequence number.
+//! - `batches`: first sequence number of a `record` call → its recorded-at, to move
+//!   `floor` past expired ids.
+//! - `meta`: `format`, `next_seq`, `floor`.
+//!
+//! A stale copy of an id (in an older generation, below `floor`) stays on disk until its
+//! generation is deleted: the file holds at most `capacity + capacity / GENERATIONS` ids.
+//!
+//! # Clock
+//!
+//! The window must outlive the process, so it uses wall-clock time. An entry is delivered
+//! iff `seq >= floor` and `now - recorded_at < ttl`, the difference saturating at zero, so
+//! an entry recorded "in the future" (the clock went backwards since) still counts as
+//! delivered. A record is stamped with `max(now, newest recorded-at)`: recorded-at never
+//! decreases with `seq`, and a clock that goes backwards makes entries live longer (by
+//! the size of the jump), never shorter — dedup is never lost early. A clock that jumps
+//! forward does expire entries early; across a restart that cannot be told apart from
+//! time really passing.
+
+use redb::backends::InMemoryBackend;
+use redb::{
+    Database, DatabaseError, ReadableDatabase, ReadableTable, TableDefinition, TableHandle,
+    WriteTransaction,
+};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// A generation of ids: id → (seq, recorded-at ms). Named `ids.{n}`.
+type Ids<'a> = TableDefinition<'a, &'static str, (u64, u64)>;
+/// generation number → first seq.
+const GENS: TableDefinition<u64, u64> = TableDefinition::new("gens");
+/// first seq of a `record` call → its recorded-at ms.
+const BATCHES: TableDefinition<u64, u64> = TableDefinition::new("batches");
+/// `format`, `next_seq`, `floor`.
+const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+const FORMAT: u64 = 1;
+
+/// Generations a full window spans: a lookup of an unknown id reads up to
+/// `GENERATIONS + 1` B-trees; evicted ids linger on disk up to `capacity / GENERATIONS`.
+const GENERATIONS: u64 = 2;
+
+/// The file name inside `state_dir`.
+pub const FILE_NAME: &str = "dedup.redb";
+/// redb's page cache (reads and write buffer). The whole daemon must stay within 64 MiB
+/// RSS with a full window; lookups beyond the cache read from the OS page cache. 8 MiB
+/// drains a backlog as fast as 16 MiB did with a 1M-id window (docs/performance.md).
+pub const CACHE_BYTES: usize = 8 * 1024 * 1024;
+
+fn gen_table(name: &str) -> Ids<'_> {
+    TableDefinition::new(name)
+}
+
+fn gen_name(n: u64) -> String {
+    format!("ids.{n}")
+}
+
+pub struct DedupWindow {
+    db: Arc<Database>,
+    /// Where the window lives, for messages: the file, or `None` in memory.
+    path: Option<Arc<Path>>,
+    ttl_ms: u64,
+    capacity: u64,
+    /// Sequence numbers per generation.
+    gen_size: u64,
+    /// The committed state, cached; replaced only after a commit succeeded.
+    state: State,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct State {
+    next_seq: u64,
+    floor: u64,
+    /// (generation number, first seq), oldest first.
+    gens: Vec<(u64, u64)>,
+    /// The newest recorded-at: stamps never go below it.
+    newest_ms: u64,
+}
+
+impl fmt::Debug for DedupWindow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DedupWindow")
+            .field("path", &self.path)
+            .field("ttl_ms", &self.ttl_ms)
+            .field("capacity", &self.capacity)
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DedupWindow {
+    /// Open or create `{dir}/dedup.redb` (creating `dir` if needed). Expired entries, and
+    /// entries beyond `capacity` (oldest first), are evicted on open.
+    ///
+    /// A file that is not a readable dedup window is an error naming the path; it is never
+    /// deleted or overwritten. So is a file another process has open.
+    pub fn open(dir: &Path, ttl: Duration, capacity: usize) -> Result<DedupWindow, String> {
+        let path = dir.join(FILE_NAME);
+        let shown = path.display();
+        if capacity == 0 {
+            return Err(format!("dedup window {shown}: capacity must be at least 1"));
+        }
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("dedup window {shown}: cannot create {}: {e}", dir.display()))?;
+        let db = Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create(&path)
+            .map_err(|e| match e {
+                DatabaseError::DatabaseAlreadyOpen => format!(
+                    "dedup window {shown}: already in use \
+                     (is another vinstream running with this state_dir?)"
+                ),
+                e => format!("dedup window {shown}: cannot open: {e}"),
+            })?;
+        Self::init(db, Some(path), ttl, capacity)
+    }
+
+    /// In memory only (tests, `normalize`): the same code and semantics, nothing on disk.
+    pub fn in_memory(ttl: Duration, capacity: usize) -> DedupWindow {
+        assert!(capacity > 0, "dedup capacity must be at least 1");
+        let db = Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create_with_backend(InMemoryBackend::new())
+            .expect("an in-memory redb database always opens");
+        Self::init(db, None, ttl, capacity)
+            .expect("a fresh in-memory dedup window always initializes")
+    }
+
+    /// Creates or checks the tables, loads the state, and evicts what the ttl and the
+    /// capacity no longer allow.
+    fn init(
+        db: Database,
+        path: Option<PathBuf>,
+        ttl: Duration,
+        capacity: usize,
+    ) -> Result<DedupWindow, String> {
+        let capacity = capacity as u64;
+        let mut w = DedupWindow {
+            db: Arc::new(db),
+            path: path.map(Arc::from),
+            // round up: a sub-millisecond ttl must not become 0 (everything expired)
+            ttl_ms: u64::try_from(ttl.as_micros().div_ceil(1000)).unwrap_or(u64::MAX),
+            capacity,
+            gen_size: capacity.div_ceil(GENERATIONS).max(1),
+            state: State {
+                next_seq: 0,
+                floor: 0,
+                gens: Vec::new(),
+                newest_ms: 0,
+            },
+        };
+        let txn = w.db.begin_write().map_err(|e| w.fail("begin write", e))?;
+        let tables: Vec<String> = txn
+            .list_tables()
+            .map_err(|e| w.fail("list tables", e))?
+            .map(|t| t.name().to_string())
+            .collect();
+        let mut s = w.state.clone();
+        {
+            let mut meta = txn.open_table(META).map_err(|e| w.fail("open meta", e))?;
+            let get = |meta: &redb::Table<&str, u64>, key: &str| -> Result<Option<u64>, String> {
+                Ok(meta
+                    .get(key)
+                    .map_err(|e| w.fail("read meta", e))?
+                    .map(|v| v.value()))
+            };
+            match get(&meta, "format")? {
+                Some(FORMAT) => {
+                    s.next_seq = get(&meta, "next_seq")?.unwrap_or(0);
+                    s.floor = get(&meta, "floor")?.unwrap_or(0);
+                }
+                Some(other) => {
+                    return Err(w.fail(
+                        "unsupported format",
+                        format!("{other} (this version reads {FORMAT})"),
+                    ))
+                }
+                None if !tables.is_empty() => {
+                    // someone else's redb file: never adopt it
+                    return Err(w.fail("not a dedup window", "unknown tables and no format"));
+                }
+                None => {
+                    meta.insert("format", FORMAT)
+                        .map_err(|e| w.fail("write meta", e))?;
+                }
+            }
+            let gens = txn.open_table(GENS).map_err(|e| w.fail("open gens", e))?;
+            for g in gens.iter().map_err(|e| w.fail("read gens", e))? {
+                let (n, start) = g.map_err(|e| w.fail("read gens", e))?;
+                s.gens.push((n.value(), start.value()));
+            }
+            let batches = txn
+                .open_table(BATCHES)
+                .map_err(|e| w.fail("open batches", e))?;
+            let last = batches.last().map_err(|e| w.fail("read batches", e))?;
+            if let Some((_, at)) = last {
+                s.newest_ms = at.value();
+            }
+        }
+        if s.floor > s.next_seq || s.gens.iter().any(|&(_, start)| start > s.next_seq) {
+            return Err(w.fail("inconsistent", format!("{s:?}")));
+        }
+        if let Some(&(n, _)) = s
+            .gens
+            .iter()
+            .find(|&&(n, _)| !tables.contains(&gen_name(n)))
+        {
+            return Err(w.fail("inconsistent", format!("generation {n} is missing")));
+        }
+        w.evict(&txn, &mut s, to_ms(SystemTime::now()))?;
+        w.save(&txn, &s)?;
+        txn.commit().map_err(|e| w.fail("commit", e))?;
+        w.state = s;
+        Ok(w)
+    }
+
+    /// Which of `ids` were delivered within the window at `now` (one read transaction).
+    pub fn delivered(&self, ids: &[&str], now: SystemTime) -> Result<Vec<bool>, String> {
+        self.reader().delivered(ids, now)
+    }
+
+    /// A view for lookups from another thread while this one records.
+    pub fn reader(&self) -> DedupReader {
+        DedupReader {
+            db: self.db.clone(),
+            path: self.path.clone(),
+            ttl_ms: self.ttl_ms,
+        }
+    }
+
+    /// Record `ids` as delivered at `now`, durably (one write transaction, fsync'd)
+    /// before returning. In the same transaction expired ids are evicted, then each new id
+    /// is admitted, evicting the oldest beyond `capacity` — a new id is always admitted.
+    /// An id already in the window is left as it is (not refreshed). On error nothing is
+    /// recorded. No ids: nothing is done (no transaction).
+    pub fn record(&mut self, ids: &[&str], now: SystemTime) -> Result<(), String> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let now_ms = to_ms(now);
+        // never older than what is already there: recorded-at never decreases with seq
+        let stamp = now_ms.max(self.state.newest_ms);
+        let mut s = self.state.clone();
+        let txn = self
+            .db
+            .begin_write()
+            .map_err(|e| self.fail("begin write", e))?;
+        self.evict(&txn, &mut s, now_ms)?;
+        let first_seq = s.next_seq;
+        {
+            let mut tables = s
+                .gens
+                .iter()
+                .map(|g| txn.open_table(gen_table(&gen_name(g.0))))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| self.fail("open generation", e))?;
+            for id in ids {
+                // after `evict`, every id at or above the floor is live: nothing to refresh
+                let found = newest(&tables, id).map_err(|e| self.fail("read", e))?;
+                if found.is_some_and(|(seq, _)| seq >= s.floor) {
+                    continue;
+                }
+                let full = s
+                    .gens
+                    .last()
+                    .is_none_or(|&(_, start)| s.next_seq - start >= self.gen_size);
+                if full {
+                    let n = s.gens.last().map_or(0, |g| g.0 + 1);
+                    s.gens.push((n, s.next_seq));
+                    let table = txn
+                        .open_table(gen_table(&gen_name(n)))
+                        .map_err(|e| self.fail("open generation", e))?;
+                    tables.push(table);
+                }
+                let current = tables.last_mut().expect("a generation was just ensured");
+                current
+                    .insert(*id, (s.next_seq, stamp))
+                    .map_err(|e| self.fail("write", e))?;
+                s.next_seq += 1;
+                // exact capacity, id by id: a repeat later in this batch sees the eviction
+                s.floor = s.floor.max(s.next_seq.saturating_sub(self.capacity));
+            }
+        }
+        if s.next_seq > first_seq {
+            let mut batches = txn
+                .open_table(BATCHES)
+                .map_err(|e| self.fail("open batches", e))?;
+            batches
+                .insert(first_seq, stamp)
+                .map_err(|e| self.fail("write batches", e))?;
+            s.newest_ms = stamp;
+        }
+        self.evict(&txn, &mut s, now_ms)?;
+        self.save(&txn, &s)?;
+        txn.commit().map_err(|e| self.fail("commit", e))?;
+        self.state = s;
+        Ok(())
+    }
+
+    /// How many ids the window holds (expired ones included until the next `record` or
+    /// `open` evicts them).
+    pub fn len(&self) -> usize {
+        usize::try_from(self.state.next_seq - self.state.floor).unwrap_or(usize::MAX)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The file, or `None` for an in-memory window.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// Moves `floor` past expired ids and below-capacity ones, forgets the batches below
+    /// it, and deletes the generations wholly below it.
+    fn evict(&self, txn: &WriteTransaction, s: &mut State, now_ms: u64) -> Result<(), String> {
+        s.floor = s.floor.max(s.next_seq.saturating_sub(self.capacity));
+        let mut batches = txn
+            .open_table(BATCHES)
+            .map_err(|e| self.fail("open batches", e))?;
+        loop {
+            let (start_at, end) = {
+                let mut it = batches.iter().map_err(|e| self.fail("read batches", e))?;
+                let Some(first) = it.next() else { break };
+                let (_, at) = first.map_err(|e| self.fail("read batches", e))?;
+                let end = match it.next() {
+                    Some(next) => next.map_err(|e| self.fail("read batches", e))?.0.value(),
+                    None => s.next_seq,
+                };
+                (at.value(), end)
+            };
+            if now_ms.saturating_sub(start_at) >= self.ttl_ms {
+                s.floor = s.floor.max(end);
+            } else if end > s.floor {
+                break;
+            }
+            batches
+                .pop_first()
+                .map_err(|e| self.fail("write batches", e))?;
+        }
+        drop(batches);
+        let mut gens = txn
+            .open_table(GENS)
+            .map_err(|e| self.fail("open gens", e))?;
+        while let Some(&(n, _)) = s.gens.first() {
+            let end = s.gens.get(1).map_or(s.next_seq, |g| g.1);
+            if end > s.floor {
+                break;
+            }
+            let name = gen_name(n);
+            txn.delete_table(gen_table(&name))
+                .map_err(|e| self.fail("delete generation", e))?;
+            gens.remove(n).map_err(|e| self.fail("write gens", e))?;
+            s.gens.remove(0);
+        }
+        Ok(())
+    }
+
+    fn save(&self, txn: &WriteTransaction, s: &State) -> Result<(), String> {
+        let mut meta = txn
+            .open_table(META)
+            .map_err(|e| self.fail("open meta", e))?;
+        for (key, value) in [("next_seq", s.next_seq), ("floor", s.floor)] {
+            meta.insert(key, value)
+                .map_err(|e| self.fail("write meta", e))?;
+        }
+        // a handful of entries; a batch may have started more than one generation
+        let mut gens = txn
+            .open_table(GENS)
+            .map_err(|e| self.fail("open gens", e))?;
+        for &(n, start) in &s.gens {
+            gens.insert(n, start)
+                .map_err(|e| self.fail("write gens", e))?;
+        }
+        Ok(())
+    }
+
+    fn fail(&self, what: &str, e: impl fmt::Display) -> String {
+        fail(self.path.as_deref(), what, e)
+    }
+}
+
+/// Looks ids up in the last committed state of a window. redb readers see a consistent
+/// snapshot and never wait for the writer, so lookups go on while a commit (and its
+/// fsync) runs on another thread. The snapshot carries its own `floor` and generations:
+/// nothing is shared with the writer but the file.
+#[derive(Clone)]
+pub struct DedupReader {
+    db: Arc<Database>,
+    path: Option<Arc<Path>>,
+    ttl_ms: u64,
+}
+
+impl DedupReader {
+    /// Holds redb's write lock until the transaction is dropped: a commit waits meanwhile.
+    #[cfg(test)]
+    pub(crate) fn block_commits(&self) -> redb::WriteTransaction {
+        self.db.begin_write().expect("a write transaction")
+    }
+
+    /// Which of `ids` were delivered within the window at `now`, as of the last commit
+    /// (one read transaction).
+    pub fn delivered(&self, ids: &[&str], now: SystemTime) -> Result<Vec<bool>, String> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let fail = |what: &str, e: &dyn fmt::Display| fail(self.path.as_deref(), what, e);
+        let now_ms = to_ms(now);
+        let txn = self.db.begin_read().map_err(|e| fail("begin read", &e))?;
+        let floor = txn
+            .open_table(META)
+            .map_err(|e| fail("open meta", &e))?
+            .get("floor")
+            .map_err(|e| fail("read meta", &e))?
+            .map_or(0, |v| v.value());
+        let mut names = Vec::new();
+        let gens = txn.open_table(GENS).map_err(|e| fail("open gens", &e))?;
+        for g in gens.iter().map_err(|e| fail("read gens", &e))? {
+            let (n, _) = g.map_err(|e| fail("read gens", &e))?;
+            names.push(gen_name(n.value()));
+        }
+        let tables = names
+            .iter()
+            .map(|n| txn.open_table(gen_table(n)))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| fail("open generation", &e))?;
+        ids.iter()
+            .map(|id| {
+                Ok(match newest(&tables, id).map_err(|e| fail("read", &e))? {
+                    Some((seq, at)) => seq >= floor && now_ms.saturating_sub(at) < self.ttl_ms,
+                    None => false,
+                })
+            })
+            .collect()
+    }
+}
+
+fn fail(path: Option<&Path>, what: &str, e: impl fmt::Display) -> String {
+    match path {
+        Some(p) => format!("dedup window {}: {what}: {e}", p.display()),
+        None => format!("dedup window (in memory): {what}: {e}"),
+    }
+}
+
+/// The newest copy of `id`: (seq, recorded-at).
+fn newest<T: ReadableTable<&'static str, (u64, u64)>>(
+    tables: &[T],
+    id: &str,
+) -> Result<Option<(u64, u64)>, redb::StorageError> {
+    for t in tables.iter().rev() {
+        if let Some(v) = t.get(id)? {
+            return Ok(Some(v.value()));
+        }
+    }
+    Ok(None)
+}
+
+/// Milliseconds since the Unix epoch; 0 before it.
+fn to_ms(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,167 @@
+//! The pipeline with its committer, on an in-memory window and a sink that keeps what it
+//! gets: what the gate lets through while a commit is still running.
+
+use super::*;
+use crate::sinks::SinkError;
+use async_trait::async_trait;
+use std::sync::Mutex;
+use tokio::sync::Notify;
+
+#[derive(Default)]
+struct Kept {
+    ids: Mutex<Vec<String>>,
+    arrived: Notify,
+}
+
+struct KeepSink(Arc<Kept>);
+
+#[async_trait]
+impl Sink for KeepSink {
+    fn name(&self) -> &str {
+        "keep"
+    }
+
+    async fn accept(&self, batch: &[Arc<Record>]) -> Result<(), SinkError> {
+        let mut ids = self.0.ids.lock().unwrap();
+        ids.extend(batch.iter().map(|r| r.message_id.clone()));
+        self.0.arrived.notify_waiters();
+        Ok(())
+    }
+}
+
+impl Kept {
+    fn ids(&self) -> Vec<String> {
+        self.ids.lock().unwrap().clone()
+    }
+
+    /// Wait (with a deadline) until the sink holds `n` records.
+    async fn wait_for(&self, n: usize) -> Vec<String> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let arrived = self.arrived.notified();
+            tokio::pin!(arrived);
+            arrived.as_mut().enable();
+            let ids = self.ids();
+            if ids.len() >= n {
+                return ids;
+            }
+            if tokio::time::timeout_at(deadline, arrived).await.is_err() {
+                panic!("the sink got {ids:?}, not {n} records, within 10 s");
+            }
+        }
+    }
+}
+
+fn delivery(message_id: &str) -> Msg {
+    let payload =
+        format!(r#"{{"vin":"WVWZZZ1JZXW000001","message_id":"{message_id}","data":{{}}}}"#);
+    Msg::Delivery(Delivery {
+        source: "hm".into(),
+        topic: "t".into(),
+        payload: payload.into_bytes().into(),
+        received_at: chrono::Utc::now(),
+        ack: AckHandle::detached(),
+    })
+}
+
+struct Running {
+    tx: mpsc::UnboundedSender<Msg>,
+    kept: Arc<Kept>,
+    reader: DedupReader,
+    task: tokio::task::JoinHandle<()>,
+    _dir: tempfile::TempDir,
+}
+
+fn start() -> Running {
+    let dir = tempfile::tempdir().unwrap();
+    let dedup = DedupWindow::in_memory(Duration::from_secs(3600), 1000);
+    let reader = dedup.reader();
+    let kept = Arc::new(Kept::default());
+    let pipeline = Pipeline {
+        sinks: vec![Arc::new(KeepSink(kept.clone()))],
+        dedup,
+        kinds: HashMap::from([(Arc::from("hm"), ProviderKind::HighMobilityV2)]),
+        dead_letter: DeadLetter::new(dir.path()),
+    };
+    let (tx, rx) = mpsc::unbounded_channel();
+    let task = tokio::spawn(pipeline.run(rx));
+    Running {
+        tx,
+        kept,
+        reader,
+        task,
+        _dir: dir,
+    }
+}
+
+async fn drain(tx: &mpsc::UnboundedSender<Msg>) {
+    let (reply, done) = oneshot::channel();
+    tx.send(Msg::Drain(reply)).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), done)
+        .await
+        .expect("drained within 10 s")
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeat_while_the_first_copy_is_being_committed_is_no_second_record() {
+    let p = start();
+    // Every commit now waits: the first copy stays "delivered, not committed".
+    let held = p.reader.block_commits();
+    p.tx.send(delivery("a")).unwrap();
+    assert_eq!(p.kept.wait_for(1).await, ["a"]);
+    p.tx.send(delivery("a")).unwrap();
+    p.tx.send(delivery("b")).unwrap();
+    // "b" comes after the repeat, so once it is out the repeat was judged
+    assert_eq!(p.kept.wait_for(2).await, ["a", "b"]);
+    let now = SystemTime::now();
+    assert_eq!(
+        p.reader.delivered(&["hm:a", "hm:b"], now).unwrap(),
+        [false, false],
+        "nothing committed while the write lock is held"
+    );
+    // A drain waits for the commits, which wait for the lock.
+    let (reply, mut done) = oneshot::channel();
+    p.tx.send(Msg::Drain(reply)).unwrap();
+    let early = tokio::time::timeout(Duration::from_millis(200), &mut done).await;
+    assert!(
+        early.is_err(),
+        "a drain replied before its batches were committed"
+    );
+    drop(held);
+    tokio::time::timeout(Duration::from_secs(10), done)
+        .await
+        .expect("drained within 10 s")
+        .unwrap();
+    let ids = |v: &[&str]| v.iter().map(|m| format!("hm:{m}")).collect::<Vec<_>>();
+    let committed = ids(&["a", "b"]);
+    let refs: Vec<&str> = committed.iter().map(String::as_str).collect();
+    assert_eq!(p.reader.delivered(&refs, now).unwrap(), [true, true]);
+    // and after the commit the window answers for them
+    p.tx.send(delivery("b")).unwrap();
+    p.tx.send(delivery("c")).unwrap();
+    assert_eq!(p.kept.wait_for(3).await, ["a", "b", "c"]);
+    drop(p.tx);
+    p.task.await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_small_batches_are_all_committed_and_none_repeats() {
+    let p = start();
+    for i in 0..300 {
+        p.tx.send(delivery(&format!("m{i}"))).unwrap();
+        if i % 7 == 0 {
+            // repeats of recent ids, committed or not
+            p.tx.send(delivery(&format!("m{}", i / 2))).unwrap();
+        }
+    }
+    drain(&p.tx).await;
+    let got = p.kept.ids();
+    assert_eq!(got.len(), 300, "{got:?}");
+    let all: Vec<String> = (0..300).map(|i| format!("hm:m{i}")).collect();
+    let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+    let seen = p.reader.delivered(&refs, SystemTime::now()).unwrap();
+    assert!(seen.iter().all(|&s| s), "not all committed");
+    drop(p.tx);
+    p.task.await.unwrap();
+}
