@@ -62,10 +62,37 @@ impl RawPublish {
             RawPublish::V5(p) => String::from_utf8_lossy(&p.topic).into_owned(),
         }
     }
+    /// A copy of the payload in an allocation of its own. rumqttc's payload is a slice of
+    /// its read buffer, which it keeps alive whole: holding slices of a backlog kept about
+    /// three times their size in memory.
     pub fn payload(&self) -> Bytes {
         match self {
-            RawPublish::V4(p) => p.payload.clone(),
-            RawPublish::V5(p) => p.payload.clone(),
+            RawPublish::V4(p) => Bytes::copy_from_slice(&p.payload),
+            RawPublish::V5(p) => Bytes::copy_from_slice(&p.payload),
+        }
+    }
+    pub fn payload_len(&self) -> usize {
+        match self {
+            RawPublish::V4(p) => p.payload.len(),
+            RawPublish::V5(p) => p.payload.len(),
+        }
+    }
+    /// What a PUBACK needs (packet id, QoS), without the topic and payload, so a publish
+    /// waiting for its ack holds no part of rumqttc's read buffer.
+    pub fn ack_only(&self) -> RawPublish {
+        match self {
+            RawPublish::V4(p) => {
+                let mut q = rumqttc::Publish::new("", p.qos, Vec::new());
+                q.pkid = p.pkid;
+                q.dup = p.dup;
+                RawPublish::V4(q)
+            }
+            RawPublish::V5(p) => {
+                let mut q = p5::Publish::new("", p.qos, Vec::new(), None);
+                q.pkid = p.pkid;
+                q.dup = p.dup;
+                RawPublish::V5(q)
+            }
         }
     }
     pub fn needs_ack(&self) -> bool {
@@ -162,6 +189,9 @@ impl Conn {
                     .set_clean_start(false)
                     .set_session_expiry_interval(Some(o.session_expiry_secs))
                     .set_receive_maximum(Some(o.receive_maximum))
+                    // We never publish on a provider session; rumqttc sizes a table of
+                    // outgoing publishes by this (unset: 65,535 slots, 14 MiB).
+                    .set_outgoing_inflight_upper_limit(8)
                     .set_max_packet_size(Some(o.max_packet_size))
                     .set_manual_acks(true)
                     .set_request_channel_capacity(cap)

@@ -6,7 +6,9 @@
 //!   its delivery completed, and only on the connection it arrived on;
 //! - after an error, publishes rumqttc had already buffered belong to the dead epoch:
 //!   they are delivered (a lost session would lose them otherwise) but never acked;
-//! - rumqttc redials at once, so we back off with jitter between attempts.
+//! - rumqttc redials at once, so we back off with jitter between attempts;
+//! - while the pipeline holds half of `max_in_flight`, it stops reading (see
+//!   `wait_for_room`), so a broker that floods us is held back by TCP, not by our memory.
 
 use super::backoff::Backoff;
 use super::conn::{Conn, Ev, RawPublish};
@@ -30,6 +32,10 @@ pub(super) struct Driver {
     rotating: bool,
     /// Most payload bytes the pipeline may hold; beyond it publishes are shed (see `forward`).
     max_in_flight: usize,
+    /// The longest we stop reading: pings must go out within the keep-alive.
+    max_pause: Duration,
+    /// A pause ran out: read (and shed) until the pipeline is down to a quarter.
+    reading_through: bool,
     connected_at: Option<std::time::Instant>,
     /// Consecutive sessions that ended within `QUICK_DROP` of starting.
     quick_drops: u32,
@@ -58,6 +64,8 @@ impl Driver {
             refusal_hint: spec.refusal_hint,
             rotating: false,
             max_in_flight,
+            max_pause: spec.options.keep_alive / 2,
+            reading_through: false,
             connected_at: None,
             quick_drops: 0,
             shared,
@@ -73,6 +81,7 @@ impl Driver {
         let name = self.shared.name.clone();
         loop {
             self.take_new_credentials();
+            self.wait_for_room().await;
             let event = self.conn.poll().await;
             let stopping = *self.phase.borrow() == Phase::Disconnect;
             match event {
@@ -124,6 +133,39 @@ impl Driver {
         self.shared.connected.store(false, Ordering::Relaxed);
         self.shared.subscribed.store(false, Ordering::Relaxed);
         info!(provider = %name, "disconnected");
+    }
+
+    /// Stop reading while the pipeline holds half of `max_in_flight`, until it is down to
+    /// a quarter. The broker then waits on TCP flow control instead of us buffering what it
+    /// sends beyond our receive maximum (Mosquitto 2.0 sends a resumed session's whole
+    /// queue at once). A pause lasts at most `max_pause`: a PINGRESP queued behind unread
+    /// publishes would otherwise go unread past the next ping, and rumqttc would drop the
+    /// connection. A stall that outlasts it is a stalled sink, not a burst: from then on
+    /// we read, and what arrives past `max_in_flight` is shed (see `forward`) until the
+    /// pipeline is down to a quarter again.
+    async fn wait_for_room(&mut self) {
+        let in_flight = || self.shared.in_flight.load(Ordering::Acquire);
+        let low = self.shared.recover_below.load(Ordering::Relaxed);
+        if self.reading_through {
+            self.reading_through = in_flight() > low;
+            return;
+        }
+        if in_flight() < self.max_in_flight / 2 {
+            return;
+        }
+        let until = tokio::time::Instant::now() + self.max_pause;
+        debug!(provider = %self.shared.name, in_flight = in_flight(), "pipeline full; not reading");
+        while in_flight() > low && *self.phase.borrow() != Phase::Disconnect {
+            let room = self.shared.room.notified();
+            tokio::select! {
+                _ = room => {}
+                _ = tokio::time::sleep_until(until) => {
+                    self.reading_through = true;
+                    break;
+                }
+                changed = self.phase.changed() => if changed.is_err() { break },
+            }
+        }
     }
 
     /// New credentials: when connected, close cleanly (DISCONNECT after the queued acks,
@@ -182,8 +224,10 @@ impl Driver {
         if inner.draining {
             return; // not acked: the broker redelivers it to our next session
         }
-        let bytes = p.payload().len();
-        if ackable && self.shared.in_flight.load(Ordering::Acquire) + bytes > self.max_in_flight {
+        let bytes = p.payload_len();
+        let in_flight = self.shared.in_flight.load(Ordering::Acquire);
+        // An empty pipeline takes any message, so one larger than the budget still passes.
+        if ackable && in_flight > 0 && in_flight + bytes > self.max_in_flight {
             if p.needs_ack() {
                 inner.acks.receive(None);
             }
@@ -195,7 +239,7 @@ impl Driver {
             return;
         }
         self.shared.in_flight.fetch_add(bytes, Ordering::AcqRel);
-        let slot = (ackable && p.needs_ack()).then(|| inner.acks.receive(Some(p.clone())));
+        let slot = (ackable && p.needs_ack()).then(|| inner.acks.receive(Some(p.ack_only())));
         let delivery = Delivery {
             source: self.shared.name.clone(),
             topic: p.topic(),

@@ -58,7 +58,11 @@ impl AckHandle {
 impl Drop for AckHandle {
     fn drop(&mut self) {
         if let Some(shared) = &self.shared {
-            shared.in_flight.fetch_sub(self.bytes, Ordering::AcqRel);
+            let left = shared.in_flight.fetch_sub(self.bytes, Ordering::AcqRel) - self.bytes;
+            if left <= shared.recover_below.load(Ordering::Relaxed) {
+                // a driver that stopped reading may go on (a permit if none waits yet)
+                shared.room.notify_one();
+            }
             shared.maybe_recover();
         }
     }
@@ -122,6 +126,8 @@ pub struct Shared {
     /// with a reconnect once `in_flight` is below `recover_below`.
     pub(super) shed_pending: AtomicBool,
     pub(super) recover_below: AtomicUsize,
+    /// Signalled when `in_flight` falls to `recover_below`: the driver reads again.
+    pub(super) room: Notify,
     /// A DISCONNECT we asked for to recover shed publishes: reconnect at once.
     pub(super) reconnect_asked: AtomicBool,
 }
@@ -264,6 +270,7 @@ impl Session {
             in_flight: AtomicUsize::new(0),
             shed_pending: AtomicBool::new(false),
             recover_below: AtomicUsize::new(0),
+            room: Notify::new(),
             reconnect_asked: AtomicBool::new(false),
         });
         let (phase, phase_rx) = watch::channel(Phase::Running);
