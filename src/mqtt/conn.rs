@@ -77,22 +77,20 @@ impl RawPublish {
             RawPublish::V5(p) => p.payload.len(),
         }
     }
-    /// What a PUBACK needs (packet id, QoS), without the topic and payload, so a publish
-    /// waiting for its ack holds no part of rumqttc's read buffer.
-    pub fn ack_only(&self) -> RawPublish {
+    /// What a PUBACK needs, and nothing else: acks can wait in the thousands while a
+    /// backlog drains (rumqttc writes one per poll), so they must not hold the publish.
+    pub fn ack_ref(&self) -> AckRef {
         match self {
-            RawPublish::V4(p) => {
-                let mut q = rumqttc::Publish::new("", p.qos, Vec::new());
-                q.pkid = p.pkid;
-                q.dup = p.dup;
-                RawPublish::V4(q)
-            }
-            RawPublish::V5(p) => {
-                let mut q = p5::Publish::new("", p.qos, Vec::new(), None);
-                q.pkid = p.pkid;
-                q.dup = p.dup;
-                RawPublish::V5(q)
-            }
+            RawPublish::V4(p) => AckRef {
+                v5: false,
+                pkid: p.pkid,
+                exactly_once: p.qos == QoS::ExactlyOnce,
+            },
+            RawPublish::V5(p) => AckRef {
+                v5: true,
+                pkid: p.pkid,
+                exactly_once: p.qos == rumqttc::v5::mqttbytes::QoS::ExactlyOnce,
+            },
         }
     }
     pub fn needs_ack(&self) -> bool {
@@ -104,6 +102,15 @@ impl RawPublish {
 }
 
 /// The events the session driver cares about.
+/// The packet id and QoS of a publish to acknowledge (4 bytes instead of ~200).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AckRef {
+    v5: bool,
+    pkid: u16,
+    /// QoS 2 is answered with PUBREC, QoS 1 with PUBACK.
+    exactly_once: bool,
+}
+
 #[derive(Debug)]
 pub enum Ev {
     ConnAck {
@@ -129,10 +136,29 @@ pub enum Client {
 
 impl Client {
     /// Queue a PUBACK without waiting; `false` if the request queue is full or closed.
-    pub fn try_ack(&self, publish: &RawPublish) -> bool {
-        match (self, publish) {
-            (Client::V4(c), RawPublish::V4(p)) => c.try_ack(p).is_ok(),
-            (Client::V5(c), RawPublish::V5(p)) => c.try_ack(p).is_ok(),
+    pub fn try_ack(&self, ack: &AckRef) -> bool {
+        match self {
+            Client::V4(c) if !ack.v5 => {
+                let qos = if ack.exactly_once {
+                    QoS::ExactlyOnce
+                } else {
+                    QoS::AtLeastOnce
+                };
+                let mut p = rumqttc::Publish::new("", qos, Vec::new());
+                p.pkid = ack.pkid;
+                c.try_ack(&p).is_ok()
+            }
+            Client::V5(c) if ack.v5 => {
+                use rumqttc::v5::mqttbytes::QoS as Q5;
+                let qos = if ack.exactly_once {
+                    Q5::ExactlyOnce
+                } else {
+                    Q5::AtLeastOnce
+                };
+                let mut p = p5::Publish::new("", qos, Vec::new(), None);
+                p.pkid = ack.pkid;
+                c.try_ack(&p).is_ok()
+            }
             _ => false,
         }
     }
@@ -359,7 +385,7 @@ fn v5_error_raw(e: v5::ConnectionError) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::explain;
+    use super::*;
 
     #[test]
     fn tls_alerts_are_explained() {
@@ -372,5 +398,32 @@ mod tests {
             explain("I/O: connection refused".into()),
             "I/O: connection refused"
         );
+    }
+
+    #[test]
+    fn an_ack_ref_keeps_the_packet_id_and_the_qos_and_nothing_else() {
+        use rumqttc::v5::mqttbytes::QoS as Q5;
+        let mut v4 = rumqttc::Publish::new("a/b", QoS::AtLeastOnce, vec![1; 700]);
+        v4.pkid = 42;
+        let mut v5 = p5::Publish::new("a/b", Q5::ExactlyOnce, vec![1; 700], None);
+        v5.pkid = 7;
+        let (a4, a5) = (RawPublish::V4(v4).ack_ref(), RawPublish::V5(v5).ack_ref());
+        assert_eq!(
+            a4,
+            AckRef {
+                v5: false,
+                pkid: 42,
+                exactly_once: false
+            }
+        );
+        assert_eq!(
+            a5,
+            AckRef {
+                v5: true,
+                pkid: 7,
+                exactly_once: true
+            }
+        );
+        assert!(std::mem::size_of::<AckRef>() <= 4);
     }
 }

@@ -239,7 +239,7 @@ impl Driver {
             return;
         }
         self.shared.in_flight.fetch_add(bytes, Ordering::AcqRel);
-        let slot = (ackable && p.needs_ack()).then(|| inner.acks.receive(Some(p.ack_only())));
+        let slot = (ackable && p.needs_ack()).then(|| inner.acks.receive(Some(p.ack_ref())));
         let delivery = Delivery {
             source: self.shared.name.clone(),
             topic: p.topic(),

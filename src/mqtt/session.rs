@@ -4,7 +4,7 @@
 
 use super::acks::{AckSequencer, Slot};
 use super::backoff::Backoff;
-use super::conn::{Client, Conn, ConnectOptions, RawPublish};
+use super::conn::{AckRef, Client, Conn, ConnectOptions};
 use super::driver::Driver;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -102,9 +102,9 @@ pub(super) enum Phase {
 
 #[derive(Debug)]
 pub(super) struct Inner {
-    pub(super) acks: AckSequencer<RawPublish>,
+    pub(super) acks: AckSequencer<AckRef>,
     /// Released acks the request queue could not take yet, oldest first.
-    pub(super) unsent: VecDeque<RawPublish>,
+    pub(super) unsent: VecDeque<AckRef>,
     /// Shutdown began: new publishes are left unacked for the broker to redeliver.
     pub(super) draining: bool,
     /// New username/password to use from the next connection on (token refresh).
