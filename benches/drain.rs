@@ -28,7 +28,7 @@
 //! `--duration SECS` (30), `--bin PATH` (the vinstream binary), `--keep` (keep the temp dir),
 //! `--timeout SECS` (120: a drain still incomplete then is reported as STALLED, with
 //! vinstream's warnings), `--max-in-flight SIZE` (vinstream's `session.max_in_flight`,
-//! default its own 16MiB).
+//! default its own 8MiB).
 //! Run without `--bench` (as `cargo test --benches` does) it does nothing.
 
 // The pieces of the integration-test harness this bench needs (they refer to each other

@@ -332,7 +332,7 @@ fn default_max_packet_size() -> ByteSize {
     ByteSize(4 << 20)
 }
 fn default_max_in_flight() -> ByteSize {
-    ByteSize(16 << 20)
+    ByteSize(8 << 20)
 }
 fn default_connect_timeout() -> Duration {
     Duration(std::time::Duration::from_secs(10))
