@@ -173,7 +173,7 @@ async fn a_broker_restart_mid_stream_loses_nothing() {
     let t = wait_for_ids(&d, 2000, "all 2000 ids").await;
     assert_all(&t, 0..2000);
     assert_eq!(duplicates(&t), 0, "in-process dedup absorbs redeliveries");
-    assert!(d.stderr().contains("connection lost"));
+    d.wait_stderr("connection lost", T);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -385,7 +385,7 @@ async fn a_broker_that_floods_past_the_window_is_held_off_and_every_message_stil
     let t = wait_for_ids(&d, 1500, "all 1500 ids after shedding").await;
     assert_all(&t, 0..1500);
     assert_eq!(duplicates(&t), 0);
-    assert!(d.stderr().contains("reconnecting so the broker redelivers"));
+    d.wait_stderr("reconnecting so the broker redelivers", T);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -439,7 +439,7 @@ async fn a_stuck_shutdown_ends_at_shutdown_timeout_and_a_second_signal_ends_it_a
         took >= Duration::from_secs(9) && took < Duration::from_secs(15),
         "{took:?}"
     );
-    assert!(d.stderr().contains("shutdown_timeout reached"));
+    d.wait_stderr("shutdown_timeout reached", T);
 
     d.restart();
     d.wait_stderr("subscribed", T);
@@ -452,5 +452,5 @@ async fn a_stuck_shutdown_ends_at_shutdown_timeout_and_a_second_signal_ends_it_a
     let status = d.wait_exit(Duration::from_secs(5)).expect("exited at once");
     assert!(asked.elapsed() < Duration::from_secs(5));
     assert_eq!(status.code(), Some(130));
-    assert!(d.stderr().contains("second signal"));
+    d.wait_stderr("second signal", T);
 }

@@ -225,7 +225,7 @@ async fn malformed_payloads_are_dead_lettered_acked_and_do_not_stop_the_stream()
     assert_eq!(letters[0]["source"], "hm");
     assert!(letters[0]["reason"].as_str().unwrap().contains("not JSON"));
     assert!(letters[1]["reason"].as_str().unwrap().contains("vin"));
-    assert!(d.stderr().contains("malformed payload"));
+    d.wait_stderr("malformed payload", T);
 
     // They were acked: a restart does not bring them back.
     d.sigterm();
@@ -260,7 +260,7 @@ async fn messages_published_while_stopped_arrive_after_restart() {
         Some(true),
         "SIGTERM exits 0"
     );
-    assert!(d.stderr().contains("shutdown complete"));
+    d.wait_stderr("shutdown complete", T);
 
     let offline: Vec<(String, Vec<u8>)> = (0..50)
         .map(|i| {

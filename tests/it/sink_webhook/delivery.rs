@@ -157,6 +157,6 @@ batch_timeout = "300ms""#,
     s.publish(5..10).await;
     let requests = s.server.wait_delivered(5, T).await;
     assert_eq!(check_batches(&requests), ids(5..10));
-    assert!(d.stderr().contains("rejected a batch"));
+    d.wait_stderr("rejected a batch", T);
     wait_spool_empty(&s).await;
 }

@@ -115,7 +115,7 @@ batch_timeout = "200ms""#,
     );
     assert_eq!(order, ids(0..600), "delivered in order");
     wait::until_async_sync("600 acks", T, || (s.acks() >= 600).then_some(())).await;
-    assert!(d.stderr().contains("spool has room again"));
+    d.wait_stderr("spool has room again", T);
     wait_spool_empty(&s).await;
     wait::until_async("the buffer gauge back at 0", T, || async {
         (s.buffer_metric().await == Some(0)).then_some(())
