@@ -366,20 +366,34 @@ async fn the_dedup_window_survives_a_restart() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_broker_that_floods_past_the_window_is_held_off_and_every_message_still_arrives() {
-    // Mosquitto 2.0.11 sends past our receive maximum; with a tiny in-flight budget the
-    // daemon must shed (leave unacked) and recover everything by reconnecting.
-    let rig = Rig::new();
-    let config = rig.config(rig.broker.port(), "").replace(
-        "connect_timeout = \"3s\"",
-        "connect_timeout = \"3s\"\nmax_in_flight = \"16KiB\"",
-    );
+/// A daemon with a 16 KiB in-flight budget and the given keep-alive, whose sink stalls
+/// while 1,500 messages are published: more than the budget, so the broker floods it.
+async fn flood_a_stalled_sink(rig: &Rig, keep_alive: &str, extra: &str) -> (Daemon, Publisher) {
+    let config = rig
+        .config(rig.broker.port(), extra)
+        .replace(
+            "keep_alive = \"5s\"",
+            &format!("keep_alive = \"{keep_alive}\""),
+        )
+        .replace(
+            "connect_timeout = \"3s\"",
+            "connect_timeout = \"3s\"\nmax_in_flight = \"16KiB\"",
+        );
     let d = Daemon::start(bin(), &config, rig.dir.path());
     d.wait_stderr("subscribed", T);
     let p = rig.publisher().await;
     d.pause_stdout();
     p.publish_all(messages(0..1500)).await;
+    (d, p)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broker_that_floods_past_the_window_is_held_off_and_every_message_still_arrives() {
+    // The sink stalls for longer than half the keep-alive (5 s): the daemon stops reading,
+    // then must read again (pings), shed what exceeds the budget (leave it unacked) and
+    // recover everything by reconnecting once the sink catches up.
+    let rig = Rig::new();
+    let (d, _p) = flood_a_stalled_sink(&rig, "5s", "").await;
     d.wait_stderr("leaving further messages unacknowledged", T);
     d.resume_stdout();
     let t = wait_for_ids(&d, 1500, "all 1500 ids after shedding").await;
@@ -390,21 +404,11 @@ async fn a_broker_that_floods_past_the_window_is_held_off_and_every_message_stil
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_short_stall_stops_reading_instead_of_shedding() {
-    // The same flood and the same tiny budget, but the sink stalls for less than half the
-    // keep-alive: the daemon stops reading at half the budget (TCP holds the broker back),
-    // so nothing is shed, nothing reconnects, and everything arrives once.
+    // The same flood, but the sink stalls for far less than half the keep-alive (60 s):
+    // the daemon stops reading at half the budget (TCP holds the broker back), so nothing
+    // is shed, nothing reconnects, and everything arrives once.
     let rig = Rig::new();
-    let config = rig
-        .config(rig.broker.port(), "log_level = \"debug\"")
-        .replace(
-            "connect_timeout = \"3s\"",
-            "connect_timeout = \"3s\"\nmax_in_flight = \"16KiB\"",
-        );
-    let d = Daemon::start(bin(), &config, rig.dir.path());
-    d.wait_stderr("subscribed", T);
-    let p = rig.publisher().await;
-    d.pause_stdout();
-    p.publish_all(messages(0..1500)).await;
+    let (d, _p) = flood_a_stalled_sink(&rig, "60s", "log_level = \"debug\"").await;
     d.wait_stderr("pipeline full; not reading", T);
     d.resume_stdout();
     let t = wait_for_ids(&d, 1500, "all 1500 ids after the pause").await;
