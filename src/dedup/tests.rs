@@ -1,4 +1,5 @@
 use super::*;
+use redb::ReadableDatabase;
 
 const HOUR: Duration = Duration::from_secs(3600);
 
