@@ -4,14 +4,11 @@
 //! `s/us/#` checks every publish against the SmartREST 2.0 static templates of
 //! reference/sinks.md: template ids and arities, CSV quoting, the 16,184-byte limit.
 
-use crate::support::configs;
 use crate::support::daemon::Daemon;
-use crate::support::mosquitto::{self, Mosquitto, MosquittoOptions};
-use crate::support::pki::{self, Pki};
+use crate::support::platform::PlatformRig;
 use crate::support::publisher::{ClientOptions, Collector, Publisher};
 use crate::support::wait;
 use serde_json::{json, Value};
-use std::path::Path;
 use std::time::Duration;
 
 const APP: &str = "00000000-0000-0000-0000-000000000000";
@@ -26,82 +23,24 @@ const T2: &str = "2025-08-12T16:07:48.000Z";
 const VIN_A: &str = "WBA00000000000001";
 const VIN_B: &str = "WBA00000000000002";
 
-fn bin() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_vinstream"))
+fn rig() -> PlatformRig {
+    PlatformRig::new(USER, PASSWORD)
 }
 
-struct Rig {
-    dir: tempfile::TempDir,
-    pki: Pki,
-    provider: Mosquitto,
-    platform: Mosquitto,
-}
-
-impl Rig {
-    fn new() -> Rig {
-        let dir = tempfile::tempdir().unwrap();
-        let pki = pki::generate(&dir.path().join("pki"));
-        let provider = Mosquitto::start(&pki, MosquittoOptions::default());
-        let pw = dir.path().join("platform.passwd");
-        mosquitto::write_password_file(&pw, USER, PASSWORD);
-        mosquitto::set_password(&pw, "observer", "observer-pw");
-        let platform = Mosquitto::start(&pki, MosquittoOptions::password(&pw));
-        Rig {
-            dir,
-            pki,
-            provider,
-            platform,
-        }
-    }
-
-    fn daemon(&self, sink_extra: &str) -> Daemon {
-        let config = format!(
-            r#"
-[daemon]
-state_dir = "{state}"
-log_level = "info,vinstream=debug"
-
-{hm}
-
-[sinks.c8y]
-type = "cumulocity"
-host = "localhost"
-port = {platform}
-ca_file = "{ca}"
-tenant = "t123"
-username = "vinstream"
-password = "{PASSWORD}"
-device_id = "vinstream-1"
-{sink_extra}
-"#,
-            state = self.dir.path().join("state").display(),
-            hm = configs::hm_v2(
-                self.provider.port(),
-                &self.pki,
-                APP,
-                "vinstream-c8y-test",
-                "",
-                ""
-            ),
-            platform = self.platform.port(),
+impl PlatformRig {
+    fn c8y_daemon(&self, sink_extra: &str) -> Daemon {
+        let sink = format!(
+            "[sinks.c8y]\ntype = \"cumulocity\"\nhost = \"localhost\"\nport = {port}\n\
+             ca_file = \"{ca}\"\ntenant = \"t123\"\nusername = \"vinstream\"\n\
+             password = \"{PASSWORD}\"\ndevice_id = \"vinstream-1\"\n{sink_extra}",
+            port = self.platform.port(),
             ca = self.pki.ca.display(),
         );
-        let d = Daemon::start(bin(), &config, self.dir.path());
-        d.wait_stderr("subscribed", T);
-        d
+        self.start_daemon(APP, "vinstream-c8y-test", &sink, T)
     }
 
-    /// A persistent-session observer, so nothing is missed across platform restarts.
-    async fn observer(&self) -> Collector {
-        let opts = ClientOptions::password("observer", "observer-pw")
-            .v4()
-            .id("c8y-observer")
-            .persistent();
-        Collector::connect(self.platform.port(), &self.pki, opts, "s/us/#").await
-    }
-
-    async fn provider(&self) -> Publisher {
-        Publisher::connect_v5(self.provider.port(), &self.pki).await
+    async fn c8y_observer(&self) -> Collector {
+        self.observer("c8y-observer", "s/us/#").await
     }
 }
 
@@ -273,9 +212,9 @@ fn has_odometer(all: &[(String, Vec<String>)], vin: &str, metres: &str) -> bool 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn c8y_rows_follow_the_static_templates() {
-    let rig = Rig::new();
-    let obs = rig.observer().await;
-    let d = rig.daemon("");
+    let rig = rig();
+    let obs = rig.c8y_observer().await;
+    let d = rig.c8y_daemon("");
     let p = rig.provider().await;
     let first = json!({
         "diagnostics": {
@@ -388,8 +327,8 @@ async fn c8y_rows_follow_the_static_templates() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn c8y_rows_are_packed_below_16184_bytes_as_201_and_as_200() {
-    let rig = Rig::new();
-    let obs = rig.observer().await;
+    let rig = rig();
+    let obs = rig.c8y_observer().await;
     // a second sink (its own device) with `use_201 = false`, on the same platform
     let second = format!(
         "\n[sinks.c8y200]\ntype = \"cumulocity\"\nhost = \"localhost\"\nport = {}\n\
@@ -398,7 +337,7 @@ async fn c8y_rows_are_packed_below_16184_bytes_as_201_and_as_200() {
         rig.platform.port(),
         rig.pki.ca.display()
     );
-    let d = rig.daemon(&second);
+    let d = rig.c8y_daemon(&second);
     let mut props = serde_json::Map::new();
     for i in 0..500 {
         let entry = json!([{"data": {"unit": "kilometers", "value": i}, "timestamp": T1}]);
@@ -442,9 +381,9 @@ async fn c8y_rows_are_packed_below_16184_bytes_as_201_and_as_200() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn c8y_a_platform_restart_creates_device_and_children_again_and_loses_nothing() {
-    let mut rig = Rig::new();
-    let obs = rig.observer().await;
-    let d = rig.daemon("");
+    let mut rig = rig();
+    let obs = rig.c8y_observer().await;
+    let d = rig.c8y_daemon("");
     let p = rig.provider().await;
     p.publish_all([hm("r-1", VIN_A, odometer(1.0, T1))]).await;
     wait_rows(&d, &obs, "r-1", |all| has_odometer(all, VIN_A, "1000")).await;
@@ -468,9 +407,9 @@ async fn c8y_a_platform_restart_creates_device_and_children_again_and_loses_noth
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn c8y_nothing_is_acked_to_the_provider_while_the_platform_is_down() {
-    let mut rig = Rig::new();
-    let obs = rig.observer().await;
-    let mut d = rig.daemon("");
+    let mut rig = rig();
+    let obs = rig.c8y_observer().await;
+    let mut d = rig.c8y_daemon("");
     let p = rig.provider().await;
     p.publish_all([hm("k-0", VIN_A, odometer(0.5, T1))]).await;
     wait_rows(&d, &obs, "k-0", |all| has_odometer(all, VIN_A, "500")).await;

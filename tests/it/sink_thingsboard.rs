@@ -3,15 +3,12 @@
 //! (TLS, password file with the gateway access token as user). An observer subscribed to
 //! `v1/gateway/#` checks every publish against the gateway API of reference/sinks.md.
 
-use crate::support::configs;
 use crate::support::daemon::Daemon;
-use crate::support::mosquitto::{self, Mosquitto, MosquittoOptions};
-use crate::support::pki::{self, Pki};
-use crate::support::publisher::{ClientOptions, Collector, Publisher};
+use crate::support::platform::PlatformRig;
+use crate::support::publisher::Collector;
 use crate::support::wait;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::time::Duration;
 
 const APP: &str = "00000000-0000-0000-0000-000000000000";
@@ -23,85 +20,29 @@ const T2: &str = "2025-08-12T16:07:48.000Z";
 const VIN_A: &str = "WVWZZZ1JZXW000001";
 const VIN_B: &str = "WVWZZZ1JZXW000002";
 
-fn bin() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_vinstream"))
-}
-
 fn ms(ts: &str) -> i64 {
     chrono::DateTime::parse_from_rfc3339(ts)
         .unwrap()
         .timestamp_millis()
 }
 
-struct Rig {
-    dir: tempfile::TempDir,
-    pki: Pki,
-    provider: Mosquitto,
-    platform: Mosquitto,
+fn rig() -> PlatformRig {
+    PlatformRig::new(TOKEN, TOKEN)
 }
 
-impl Rig {
-    fn new() -> Rig {
-        let dir = tempfile::tempdir().unwrap();
-        let pki = pki::generate(&dir.path().join("pki"));
-        let provider = Mosquitto::start(&pki, MosquittoOptions::default());
-        let pw = dir.path().join("platform.passwd");
-        mosquitto::write_password_file(&pw, TOKEN, TOKEN);
-        mosquitto::set_password(&pw, "observer", "observer-pw");
-        let platform = Mosquitto::start(&pki, MosquittoOptions::password(&pw));
-        Rig {
-            dir,
-            pki,
-            provider,
-            platform,
-        }
-    }
-
-    fn daemon(&self, sink_extra: &str) -> Daemon {
-        let config = format!(
-            r#"
-[daemon]
-state_dir = "{state}"
-log_level = "info,vinstream=debug"
-
-{hm}
-
-[sinks.tb]
-type = "thingsboard"
-host = "localhost"
-port = {platform}
-ca_file = "{ca}"
-access_token = "{TOKEN}"
-{sink_extra}
-"#,
-            state = self.dir.path().join("state").display(),
-            hm = configs::hm_v2(
-                self.provider.port(),
-                &self.pki,
-                APP,
-                "vinstream-tb-test",
-                "",
-                ""
-            ),
-            platform = self.platform.port(),
+impl PlatformRig {
+    fn tb_daemon(&self, sink_extra: &str) -> Daemon {
+        let sink = format!(
+            "[sinks.tb]\ntype = \"thingsboard\"\nhost = \"localhost\"\nport = {port}\n\
+             ca_file = \"{ca}\"\naccess_token = \"{TOKEN}\"\n{sink_extra}",
+            port = self.platform.port(),
             ca = self.pki.ca.display(),
         );
-        let d = Daemon::start(bin(), &config, self.dir.path());
-        d.wait_stderr("subscribed", T);
-        d
+        self.start_daemon(APP, "vinstream-tb-test", &sink, T)
     }
 
-    /// A persistent-session observer, so nothing is missed across platform restarts.
-    async fn observer(&self) -> Collector {
-        let opts = ClientOptions::password("observer", "observer-pw")
-            .v4()
-            .id("tb-observer")
-            .persistent();
-        Collector::connect(self.platform.port(), &self.pki, opts, "v1/gateway/#").await
-    }
-
-    async fn provider(&self) -> Publisher {
-        Publisher::connect_v5(self.provider.port(), &self.pki).await
+    async fn tb_observer(&self) -> Collector {
+        self.observer("tb-observer", "v1/gateway/#").await
     }
 }
 
@@ -241,9 +182,9 @@ async fn wait_values(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tb_devices_connect_once_and_telemetry_is_grouped_by_timestamp() {
-    let rig = Rig::new();
-    let obs = rig.observer().await;
-    let d = rig.daemon("");
+    let rig = rig();
+    let obs = rig.tb_observer().await;
+    let d = rig.tb_daemon("");
     let p = rig.provider().await;
     let first = json!({
         "diagnostics": {
@@ -327,10 +268,10 @@ async fn tb_devices_connect_once_and_telemetry_is_grouped_by_timestamp() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tb_flat_keys_and_a_small_payload_limit_split_telemetry_losing_nothing() {
-    let rig = Rig::new();
-    let obs = rig.observer().await;
-    let d =
-        rig.daemon("key_style = \"flat\"\nmax_payload_bytes = \"1KiB\"\ndevice_type = \"vehicle\"");
+    let rig = rig();
+    let obs = rig.tb_observer().await;
+    let d = rig
+        .tb_daemon("key_style = \"flat\"\nmax_payload_bytes = \"1KiB\"\ndevice_type = \"vehicle\"");
     let mut props = serde_json::Map::new();
     for i in 0..200 {
         props.insert(
@@ -363,9 +304,9 @@ async fn tb_flat_keys_and_a_small_payload_limit_split_telemetry_losing_nothing()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tb_a_platform_restart_reannounces_devices_and_loses_nothing() {
-    let mut rig = Rig::new();
-    let obs = rig.observer().await;
-    let d = rig.daemon("");
+    let mut rig = rig();
+    let obs = rig.tb_observer().await;
+    let d = rig.tb_daemon("");
     let p = rig.provider().await;
     p.publish_all([hm("r-1", VIN_A, odometer(1.0, "2026-11-21T10:00:01Z"))])
         .await;
@@ -408,9 +349,9 @@ async fn tb_a_platform_restart_reannounces_devices_and_loses_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tb_nothing_is_acked_to_the_provider_while_the_platform_is_down() {
-    let mut rig = Rig::new();
-    let obs = rig.observer().await;
-    let mut d = rig.daemon("");
+    let mut rig = rig();
+    let obs = rig.tb_observer().await;
+    let mut d = rig.tb_daemon("");
     let p = rig.provider().await;
     p.publish_all([hm("k-0", VIN_A, odometer(0.5, "2026-11-21T10:00:00Z"))])
         .await;

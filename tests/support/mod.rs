@@ -9,6 +9,7 @@
 //!   persistence, stop/start_again/reload).
 //! - [`publisher`]: rumqttc QoS 1 `Publisher` (returns after PUBACK) and `Collector`.
 //! - [`daemon`]: spawns the binary under test and collects stdout JSON records / stderr.
+//! - [`platform`]: the ThingsBoard/Cumulocity rig (provider broker, platform broker, daemon).
 #![allow(dead_code)]
 #![allow(unused_imports)]
 
@@ -19,6 +20,7 @@ pub mod mosquitto;
 pub mod nats;
 pub mod oauth;
 pub mod pki;
+pub mod platform;
 pub mod proxy;
 pub mod publisher;
 pub mod schema_gen;
