@@ -2,6 +2,7 @@
 //! /readyz flips to 503 when the broker goes away and back to 200 when it returns; and
 //! the periodic summary line.
 
+use crate::support::configs;
 use crate::support::daemon::Daemon;
 use crate::support::mosquitto::{free_port, Mosquitto, MosquittoOptions};
 use crate::support::pki;
@@ -40,37 +41,17 @@ async fn metrics_health_and_readiness_over_http() {
     let pki = pki::generate(&dir.path().join("pki"));
     let mut broker = Mosquitto::start(&pki, MosquittoOptions::default());
     let admin_port = free_port();
-    let config = format!(
-        r#"
-[daemon]
-state_dir = "{state}"
-admin_listen = "127.0.0.1:{admin_port}"
-summary_interval = "1s"
-
-[providers.hm]
-type = "high_mobility_v2"
-host = "localhost"
-port = {port}
-environment = "live"
-application_id = "{APP}"
-ca_file = "{ca}"
-cert_file = "{cert}"
-key_file = "{key}"
-client_id = "vinstream-admin"
-
-[providers.hm.session]
-keep_alive = "5s"
-connect_timeout = "2s"
-
-[sinks.console]
-type = "stdout"
-"#,
-        state = dir.path().join("state").display(),
-        port = broker.port(),
-        ca = pki.ca.display(),
-        cert = pki.client_cert.display(),
-        key = pki.client_key.display(),
-    );
+    let config = configs::daemon(
+        &dir.path().join("state"),
+        &format!("admin_listen = \"127.0.0.1:{admin_port}\"\nsummary_interval = \"1s\""),
+    ) + &configs::hm_v2(
+        broker.port(),
+        &pki,
+        APP,
+        "vinstream-admin",
+        "",
+        "keep_alive = \"5s\"\nconnect_timeout = \"2s\"",
+    ) + configs::STDOUT;
     let d = Daemon::start(
         Path::new(env!("CARGO_BIN_EXE_vinstream")),
         &config,

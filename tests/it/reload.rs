@@ -1,6 +1,7 @@
 //! SIGHUP reload: a changed sink takes effect, unchanged providers keep running, a
 //! changed provider restarts, and an invalid config is refused while the old one runs.
 
+use crate::support::configs;
 use crate::support::daemon::Daemon;
 use crate::support::mosquitto::{Mosquitto, MosquittoOptions};
 use crate::support::pki;
@@ -27,39 +28,20 @@ async fn sighup_reloads_changed_parts_and_refuses_an_invalid_config() {
     let broker = Mosquitto::start(&pki, MosquittoOptions::default());
     let (a, b) = (dir.path().join("a.jsonl"), dir.path().join("b.jsonl"));
     let config = |file: &Path, keep_alive: &str| {
-        format!(
-            r#"
-[daemon]
-state_dir = "{state}"
-
-[providers.hm]
-type = "high_mobility_v2"
-host = "localhost"
-port = {port}
-environment = "live"
-application_id = "{APP}"
-ca_file = "{ca}"
-cert_file = "{cert}"
-key_file = "{key}"
-client_id = "vinstream-reload"
-
-[providers.hm.session]
-keep_alive = "{keep_alive}"
-
-[sinks.console]
-type = "stdout"
-
-[sinks.archive]
-type = "file"
-path = "{file}"
-"#,
-            state = dir.path().join("state").display(),
-            port = broker.port(),
-            ca = pki.ca.display(),
-            cert = pki.client_cert.display(),
-            key = pki.client_key.display(),
-            file = file.display(),
-        )
+        configs::daemon(&dir.path().join("state"), "")
+            + &configs::hm_v2(
+                broker.port(),
+                &pki,
+                APP,
+                "vinstream-reload",
+                "",
+                &format!("keep_alive = \"{keep_alive}\""),
+            )
+            + configs::STDOUT
+            + &format!(
+                "\n[sinks.archive]\ntype = \"file\"\npath = \"{}\"\n",
+                file.display()
+            )
     };
     let d = Daemon::start(
         Path::new(env!("CARGO_BIN_EXE_vinstream")),
