@@ -62,13 +62,10 @@ impl RawPublish {
             RawPublish::V5(p) => String::from_utf8_lossy(&p.topic).into_owned(),
         }
     }
-    /// A copy of the payload in an allocation of its own. rumqttc's payload is a slice of
-    /// its read buffer, which it keeps alive whole: holding slices of a backlog kept about
-    /// three times their size in memory.
     pub fn payload(&self) -> Bytes {
         match self {
-            RawPublish::V4(p) => Bytes::copy_from_slice(&p.payload),
-            RawPublish::V5(p) => Bytes::copy_from_slice(&p.payload),
+            RawPublish::V4(p) => p.payload.clone(),
+            RawPublish::V5(p) => p.payload.clone(),
         }
     }
     pub fn payload_len(&self) -> usize {
