@@ -34,6 +34,9 @@
 // The pieces of the integration-test harness this bench needs (they refer to each other
 // as `super::…`, so they sit at the crate root).
 #[allow(unused_imports)]
+#[path = "../tests/support/configs.rs"]
+mod configs;
+#[allow(unused_imports)]
 #[path = "../tests/support/mosquitto.rs"]
 mod mosquitto;
 #[allow(unused_imports)]
@@ -398,41 +401,22 @@ impl Rig {
         sinks: &str,
         level: &str,
     ) -> String {
-        format!(
-            r#"[daemon]
-state_dir = "{state}"
-log_level = "{level}"
-shutdown_timeout = "30s"
-
-[providers.hm]
-type = "high_mobility_v2"
-host = "localhost"
-port = {port}
-environment = "live"
-application_id = "{APP}"
-ca_file = "{ca}"
-cert_file = "{cert}"
-key_file = "{key}"
-client_id = "{client_id}"
-share_group = "{group}"
-
-[providers.hm.session]
-receive_maximum = {rm}
-{mif}
-{sinks}
-"#,
-            state = state.display(),
-            port = self.broker.port(),
-            ca = self.pki.ca.display(),
-            cert = self.pki.client_cert.display(),
-            key = self.pki.client_key.display(),
-            rm = self.opts.receive_maximum,
-            mif = self
-                .opts
-                .max_in_flight
-                .as_ref()
-                .map_or(String::new(), |m| format!("max_in_flight = \"{m}\"\n")),
-        )
+        let mut session = format!("receive_maximum = {}", self.opts.receive_maximum);
+        if let Some(m) = &self.opts.max_in_flight {
+            session.push_str(&format!("\nmax_in_flight = \"{m}\""));
+        }
+        configs::daemon(
+            state,
+            &format!("log_level = \"{level}\"\nshutdown_timeout = \"30s\""),
+        ) + &configs::hm_v2(
+            self.broker.port(),
+            &self.pki,
+            APP,
+            client_id,
+            &format!("share_group = \"{group}\""),
+            &session,
+        ) + "\n"
+            + sinks
     }
 
     fn broker_pid(&self) -> u32 {
