@@ -69,8 +69,13 @@ struct Running {
     kept: Arc<Kept>,
     reader: DedupReader,
     task: tokio::task::JoinHandle<()>,
-    _dir: tempfile::TempDir,
+    /// The state dir: the dead letter goes here.
+    dir: tempfile::TempDir,
 }
+
+/// A second source for the dead-letter test: the malformed counter it waits on is global
+/// to the test binary, and no other test feeds this source.
+const HELD: &str = "hm-held";
 
 fn start() -> Running {
     let dir = tempfile::tempdir().unwrap();
@@ -80,7 +85,10 @@ fn start() -> Running {
     let pipeline = Pipeline {
         sinks: vec![Arc::new(KeepSink(kept.clone()))],
         dedup,
-        kinds: HashMap::from([(Arc::from("hm"), ProviderKind::HighMobilityV2)]),
+        kinds: HashMap::from([
+            (Arc::from("hm"), ProviderKind::HighMobilityV2),
+            (Arc::from(HELD), ProviderKind::HighMobilityV2),
+        ]),
         dead_letter: DeadLetter::new(dir.path()),
     };
     let (tx, rx) = mpsc::unbounded_channel();
@@ -90,7 +98,7 @@ fn start() -> Running {
         kept,
         reader,
         task,
-        _dir: dir,
+        dir,
     }
 }
 
@@ -162,6 +170,69 @@ async fn many_small_batches_are_all_committed_and_none_repeats() {
     let refs: Vec<&str> = all.iter().map(String::as_str).collect();
     let seen = p.reader.delivered(&refs, SystemTime::now()).unwrap();
     assert!(seen.iter().all(|&s| s), "not all committed");
+    drop(p.tx);
+    p.task.await.unwrap();
+}
+
+/// How many payloads from `source` were judged malformed, read from the metrics text.
+fn malformed_total(source: &str) -> u64 {
+    let prefix = format!("vinstream_messages_malformed_total{{source=\"{source}\"}} ");
+    crate::telemetry::metrics()
+        .render()
+        .lines()
+        .find_map(|l| l.strip_prefix(prefix.as_str()))
+        .map_or(0, |n| n.parse().unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_delivery_is_acked_only_once_its_dead_letter_is_written() {
+    let p = start();
+    let path = p.dir.path().join("dead-letter.jsonl");
+    // A directory where the file goes: opening it for append fails, even as root.
+    std::fs::create_dir(&path).unwrap();
+    p.tx.send(Msg::Delivery(Delivery {
+        source: HELD.into(),
+        topic: "live/level13/x".into(),
+        payload: bytes::Bytes::from_static(b"not json"),
+        received_at: chrono::Utc::now(),
+        ack: AckHandle::detached(),
+    }))
+    .unwrap();
+    // Counted as malformed: the first write attempt follows without an await in between,
+    // so the window below is spent failing, not waiting for the pipeline to start.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while malformed_total(HELD) == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the payload was not judged malformed within 10 s"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // The drain replies only once everything before it is acked.
+    let (reply, mut done) = oneshot::channel();
+    p.tx.send(Msg::Drain(reply)).unwrap();
+    let early = tokio::time::timeout(Duration::from_millis(300), &mut done).await;
+    assert!(
+        early.is_err(),
+        "the malformed delivery was acked while its dead letter could not be written"
+    );
+    std::fs::remove_dir(&path).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), done)
+        .await
+        .expect("acked within 10 s once the dead letter could be written")
+        .unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let letters: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        letters.len(),
+        1,
+        "failed attempts must leave nothing: {text}"
+    );
+    assert_eq!(letters[0]["source"], HELD);
+    assert_eq!(letters[0]["payload"], "not json");
     drop(p.tx);
     p.task.await.unwrap();
 }
