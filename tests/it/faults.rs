@@ -5,10 +5,9 @@
 
 use crate::support::configs;
 use crate::support::daemon::Daemon;
-use crate::support::mosquitto::{Mosquitto, MosquittoOptions};
-use crate::support::pki::{self, Pki};
 use crate::support::proxy::Proxy;
 use crate::support::publisher::Publisher;
+use crate::support::rig::BrokerRig;
 use crate::support::wait;
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
@@ -23,24 +22,10 @@ fn bin() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_vinstream"))
 }
 
-struct Rig {
-    dir: tempfile::TempDir,
-    pki: Pki,
-    broker: Mosquitto,
-}
-
-impl Rig {
-    fn new() -> Rig {
-        let dir = tempfile::tempdir().unwrap();
-        let pki = pki::generate(&dir.path().join("pki"));
-        let broker = Mosquitto::start(&pki, MosquittoOptions::default());
-        Rig { dir, pki, broker }
-    }
-
-    fn config(&self, port: u16, extra_daemon: &str) -> String {
-        let state = self.dir.path().join("state");
+impl BrokerRig {
+    fn faults_config(&self, port: u16, extra_daemon: &str) -> String {
         configs::daemon(
-            &state,
+            &self.state_dir(),
             &format!("shutdown_timeout = \"10s\"\n{extra_daemon}"),
         ) + &configs::hm_v2(
             port,
@@ -52,14 +37,10 @@ impl Rig {
         ) + configs::STDOUT
     }
 
-    fn daemon(&self, port: u16, extra: &str) -> Daemon {
-        let d = Daemon::start(bin(), &self.config(port, extra), self.dir.path());
+    fn faults_daemon(&self, port: u16, extra: &str) -> Daemon {
+        let d = Daemon::start(bin(), &self.faults_config(port, extra), self.dir.path());
         d.wait_stderr("subscribed", T);
         d
-    }
-
-    async fn publisher(&self) -> Publisher {
-        Publisher::connect_v5(self.broker.port(), &self.pki).await
     }
 }
 
@@ -126,8 +107,8 @@ fn duplicates(t: &HashMap<String, usize>) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_mid_stream_then_restart_loses_nothing() {
-    let rig = Rig::new();
-    let mut d = rig.daemon(rig.broker.port(), "");
+    let rig = BrokerRig::new();
+    let mut d = rig.faults_daemon(rig.broker.port(), "");
     let p = rig.publisher().await;
     let publishing = tokio::spawn(async move {
         p.publish_all(messages(0..5000)).await;
@@ -154,8 +135,8 @@ async fn sigkill_mid_stream_then_restart_loses_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_broker_restart_mid_stream_loses_nothing() {
-    let mut rig = Rig::new();
-    let d = rig.daemon(rig.broker.port(), "");
+    let mut rig = BrokerRig::new();
+    let d = rig.faults_daemon(rig.broker.port(), "");
     let p = rig.publisher().await;
     // A stalled sink leaves most of the first 1000 queued in the broker's session for us.
     d.pause_stdout();
@@ -178,9 +159,9 @@ async fn a_broker_restart_mid_stream_loses_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_silently_dead_network_is_noticed_by_keep_alive_and_nothing_is_lost() {
-    let rig = Rig::new();
+    let rig = BrokerRig::new();
     let proxy = Proxy::start(rig.broker.port());
-    let d = rig.daemon(proxy.port(), "");
+    let d = rig.faults_daemon(proxy.port(), "");
     let p = rig.publisher().await;
     p.publish_all(messages(0..300)).await;
     wait::until_async_sync("records before the cut", T, || {
@@ -204,8 +185,8 @@ async fn a_silently_dead_network_is_noticed_by_keep_alive_and_nothing_is_lost() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sink_stalled_for_30_seconds_holds_acks_keeps_memory_bounded_and_resumes() {
-    let rig = Rig::new();
-    let d = rig.daemon(rig.broker.port(), "");
+    let rig = BrokerRig::new();
+    let d = rig.faults_daemon(rig.broker.port(), "");
     let p = rig.publisher().await;
     p.publish_all(messages(0..50)).await;
     wait_for_ids(&d, 50, "warm-up").await;
@@ -238,8 +219,8 @@ async fn a_sink_stalled_for_30_seconds_holds_acks_keeps_memory_bounded_and_resum
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_mid_stream_exits_0_in_time_and_the_restart_loses_and_repeats_nothing() {
-    let rig = Rig::new();
-    let mut d = rig.daemon(rig.broker.port(), "");
+    let rig = BrokerRig::new();
+    let mut d = rig.faults_daemon(rig.broker.port(), "");
     let p = rig.publisher().await;
     let publishing = tokio::spawn(async move {
         p.publish_all(messages(0..2000)).await;
@@ -268,9 +249,9 @@ async fn sigterm_mid_stream_exits_0_in_time_and_the_restart_loses_and_repeats_no
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dup_redelivery_after_a_reconnect_yields_one_record() {
-    let rig = Rig::new();
+    let rig = BrokerRig::new();
     let proxy = Proxy::start(rig.broker.port());
-    let d = rig.daemon(proxy.port(), "");
+    let d = rig.faults_daemon(proxy.port(), "");
     let p = rig.publisher().await;
     // Fill the stdout pipe so records stay unwritten, hence unacked.
     d.pause_stdout();
@@ -297,8 +278,8 @@ async fn a_dup_redelivery_after_a_reconnect_yields_one_record() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_garbage_is_dead_lettered_within_bounds_and_valid_messages_flow() {
-    let rig = Rig::new();
-    let d = rig.daemon(
+    let rig = BrokerRig::new();
+    let d = rig.faults_daemon(
         rig.broker.port(),
         "dead_letter_max_bytes = \"256KiB\"\ndead_letter_max_files = 2",
     );
@@ -346,8 +327,8 @@ async fn a_flood_of_garbage_is_dead_lettered_within_bounds_and_valid_messages_fl
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dedup_window_survives_a_restart() {
-    let rig = Rig::new();
-    let mut d = rig.daemon(rig.broker.port(), "");
+    let rig = BrokerRig::new();
+    let mut d = rig.faults_daemon(rig.broker.port(), "");
     let p = rig.publisher().await;
     p.publish_all(messages(0..20)).await;
     wait_for_ids(&d, 20, "the first 20").await;
@@ -368,9 +349,13 @@ async fn the_dedup_window_survives_a_restart() {
 
 /// A daemon with a 16 KiB in-flight budget and the given keep-alive, whose sink stalls
 /// while 1,500 messages are published: more than the budget, so the broker floods it.
-async fn flood_a_stalled_sink(rig: &Rig, keep_alive: &str, extra: &str) -> (Daemon, Publisher) {
+async fn flood_a_stalled_sink(
+    rig: &BrokerRig,
+    keep_alive: &str,
+    extra: &str,
+) -> (Daemon, Publisher) {
     let config = rig
-        .config(rig.broker.port(), extra)
+        .faults_config(rig.broker.port(), extra)
         .replace(
             "keep_alive = \"5s\"",
             &format!("keep_alive = \"{keep_alive}\""),
@@ -392,7 +377,7 @@ async fn a_broker_that_floods_past_the_window_is_held_off_and_every_message_stil
     // The sink stalls for longer than half the keep-alive (5 s): the daemon stops reading,
     // then must read again (pings), shed what exceeds the budget (leave it unacked) and
     // recover everything by reconnecting once the sink catches up.
-    let rig = Rig::new();
+    let rig = BrokerRig::new();
     let (d, _p) = flood_a_stalled_sink(&rig, "5s", "").await;
     d.wait_stderr("leaving further messages unacknowledged", T);
     d.resume_stdout();
@@ -407,7 +392,7 @@ async fn a_short_stall_stops_reading_instead_of_shedding() {
     // The same flood, but the sink stalls for far less than half the keep-alive (60 s):
     // the daemon stops reading at half the budget (TCP holds the broker back), so nothing
     // is shed, nothing reconnects, and everything arrives once.
-    let rig = Rig::new();
+    let rig = BrokerRig::new();
     let (d, _p) = flood_a_stalled_sink(&rig, "60s", "log_level = \"debug\"").await;
     d.wait_stderr("pipeline full; not reading", T);
     d.resume_stdout();
@@ -424,8 +409,8 @@ async fn a_short_stall_stops_reading_instead_of_shedding() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stuck_shutdown_ends_at_shutdown_timeout_and_a_second_signal_ends_it_at_once() {
-    let rig = Rig::new();
-    let mut d = rig.daemon(rig.broker.port(), "");
+    let rig = BrokerRig::new();
+    let mut d = rig.faults_daemon(rig.broker.port(), "");
     let p = rig.publisher().await;
     d.pause_stdout();
     p.publish_all(messages(0..500)).await;

@@ -3,12 +3,10 @@
 
 use crate::support::configs;
 use crate::support::daemon::Daemon;
-use crate::support::mosquitto::{Mosquitto, MosquittoOptions};
-use crate::support::pki::{self, Pki};
-use crate::support::publisher::Publisher;
+use crate::support::rig::BrokerRig;
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 const APP: &str = "00000000-0000-0000-0000-000000000000";
@@ -19,25 +17,9 @@ fn bin() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_vinstream"))
 }
 
-struct Setup {
-    dir: tempfile::TempDir,
-    pki: Pki,
-    broker: Mosquitto,
-}
-
-impl Setup {
-    fn new() -> Setup {
-        let dir = tempfile::tempdir().unwrap();
-        let pki = pki::generate(&dir.path().join("pki"));
-        let broker = Mosquitto::start(&pki, MosquittoOptions::default());
-        Setup { dir, pki, broker }
-    }
-
-    fn state_dir(&self) -> PathBuf {
-        self.dir.path().join("state")
-    }
-
-    fn config(&self, cert: &Path, key: &Path) -> String {
+impl BrokerRig {
+    /// `cert` / `key` let a test present a client certificate the broker does not trust.
+    fn v2_config(&self, cert: &Path, key: &Path) -> String {
         let provider = configs::hm_v2(
             self.broker.port(),
             &self.pki,
@@ -61,15 +43,11 @@ impl Setup {
             + configs::STDOUT
     }
 
-    fn daemon(&self) -> Daemon {
-        let config = self.config(&self.pki.client_cert, &self.pki.client_key);
+    fn v2_daemon(&self) -> Daemon {
+        let config = self.v2_config(&self.pki.client_cert, &self.pki.client_key);
         let d = Daemon::start(bin(), &config, self.dir.path());
         d.wait_stderr("subscribed", T);
         d
-    }
-
-    async fn publisher(&self) -> Publisher {
-        Publisher::connect_v5(self.broker.port(), &self.pki).await
     }
 }
 
@@ -90,8 +68,8 @@ fn without_received_at(mut v: Value) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn docs_sample_arrives_as_the_spec_record() {
-    let s = Setup::new();
-    let d = s.daemon();
+    let s = BrokerRig::new();
+    let d = s.v2_daemon();
     let sample = std::fs::read(format!(
         "{}/tests/fixtures/highmobility_v2/docs_mqtt_v2_example.json",
         env!("CARGO_MANIFEST_DIR")
@@ -124,8 +102,8 @@ async fn docs_sample_arrives_as_the_spec_record() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn duplicates_collapse_and_a_500_message_burst_from_20_vins_arrives_whole() {
-    let s = Setup::new();
-    let d = s.daemon();
+    let s = BrokerRig::new();
+    let d = s.v2_daemon();
     let p = s.publisher().await;
     p.publish(TOPIC, &message("dup-1", "VIN-DUP", 1.0)).await;
     p.publish(TOPIC, &message("dup-1", "VIN-DUP", 1.0)).await;
@@ -159,8 +137,8 @@ async fn duplicates_collapse_and_a_500_message_burst_from_20_vins_arrives_whole(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_60_kib_message_arrives() {
-    let s = Setup::new();
-    let d = s.daemon();
+    let s = BrokerRig::new();
+    let d = s.v2_daemon();
     let mut props = serde_json::Map::new();
     for i in 0..700 {
         props.insert(
@@ -180,8 +158,8 @@ async fn a_60_kib_message_arrives() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_untrusted_client_certificate_is_refused_and_retried_with_backoff() {
-    let s = Setup::new();
-    let config = s.config(&s.pki.untrusted_client_cert, &s.pki.untrusted_client_key);
+    let s = BrokerRig::new();
+    let config = s.v2_config(&s.pki.untrusted_client_cert, &s.pki.untrusted_client_key);
     let mut d = Daemon::start(bin(), &config, s.dir.path());
     d.wait_stderr("connect failed", T);
     // a second attempt comes after a backoff delay, and the daemon is still up
@@ -200,8 +178,8 @@ async fn an_untrusted_client_certificate_is_refused_and_retried_with_backoff() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_payloads_are_dead_lettered_acked_and_do_not_stop_the_stream() {
-    let s = Setup::new();
-    let mut d = s.daemon();
+    let s = BrokerRig::new();
+    let mut d = s.v2_daemon();
     let p = s.publisher().await;
     p.publish(TOPIC, b"not json at all").await;
     p.publish(TOPIC, br#"{"version":2,"message_id":"no-vin","data":{}}"#)
@@ -249,8 +227,8 @@ async fn malformed_payloads_are_dead_lettered_acked_and_do_not_stop_the_stream()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn messages_published_while_stopped_arrive_after_restart() {
-    let s = Setup::new();
-    let mut d = s.daemon();
+    let s = BrokerRig::new();
+    let mut d = s.v2_daemon();
     let p = s.publisher().await;
     p.publish(TOPIC, &message("before", "VIN-P", 1.0)).await;
     d.wait_records(1, T);
@@ -293,8 +271,8 @@ async fn messages_published_while_stopped_arrive_after_restart() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_broker_restart_is_survived_with_resubscription_and_nothing_lost() {
-    let mut s = Setup::new();
-    let d = s.daemon();
+    let mut s = BrokerRig::new();
+    let d = s.v2_daemon();
     let p = s.publisher().await;
     p.publish(TOPIC, &message("r-before", "VIN-R", 1.0)).await;
     d.wait_records(1, T);

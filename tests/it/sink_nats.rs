@@ -6,10 +6,8 @@
 
 use crate::support::configs;
 use crate::support::daemon::Daemon;
-use crate::support::mosquitto::{Mosquitto, MosquittoOptions};
 use crate::support::nats::{self, NatsServer, NatsTls, Stored};
-use crate::support::pki::{self, Pki};
-use crate::support::publisher::Publisher;
+use crate::support::rig::BrokerRig;
 use crate::support::wait;
 use async_nats::jetstream;
 use serde_json::json;
@@ -26,23 +24,10 @@ fn bin() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_vinstream"))
 }
 
-struct Rig {
-    dir: tempfile::TempDir,
-    pki: Pki,
-    broker: Mosquitto,
-}
-
-impl Rig {
-    fn new() -> Rig {
-        let dir = tempfile::tempdir().unwrap();
-        let pki = pki::generate(&dir.path().join("pki"));
-        let broker = Mosquitto::start(&pki, MosquittoOptions::default());
-        Rig { dir, pki, broker }
-    }
-
+impl BrokerRig {
     /// A replica: its own client id and state dir; the share group is the default
     /// (the application id), so every replica joins `$share/{APP}/live/level13/{APP}`.
-    fn config(&self, replica: &str, client_id: &str, sinks: &str) -> String {
+    fn replica_config(&self, replica: &str, client_id: &str, sinks: &str) -> String {
         let state = self.dir.path().join(replica).join("state");
         configs::daemon(&state, "log_level = \"info\"\nshutdown_timeout = \"10s\"")
             + &configs::hm_v2(
@@ -57,15 +42,11 @@ impl Rig {
             + sinks
     }
 
-    fn daemon(&self, replica: &str, client_id: &str, sinks: &str) -> Daemon {
-        let config = self.config(replica, client_id, sinks);
+    fn replica_daemon(&self, replica: &str, client_id: &str, sinks: &str) -> Daemon {
+        let config = self.replica_config(replica, client_id, sinks);
         let d = Daemon::start(bin(), &config, &self.dir.path().join(replica));
         d.wait_stderr("subscribed", T);
         d
-    }
-
-    async fn publisher(&self) -> Publisher {
-        Publisher::connect_v5(self.broker.port(), &self.pki).await
     }
 }
 
@@ -144,11 +125,11 @@ fn assert_exactly_once(stored: &[Stored], range: std::ops::Range<usize>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn records_land_in_a_created_stream_with_their_id_and_templated_subject() {
-    let rig = Rig::new();
+    let rig = BrokerRig::new();
     let server = NatsServer::start();
     let extra = "subject = \"vehicles.{source}.{vin}\"\ncreate_stream = true\n\
                  duplicate_window = \"5m\"\nmax_age = \"1h\"";
-    let d = rig.daemon("one", "vinstream-nats", &bus(&server.url(), extra));
+    let d = rig.replica_daemon("one", "vinstream-nats", &bus(&server.url(), extra));
     assert!(
         d.stderr().contains("created the JetStream stream"),
         "{}",
@@ -190,7 +171,7 @@ async fn records_land_in_a_created_stream_with_their_id_and_templated_subject() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_replicas_on_one_share_group_fill_one_stream_exactly_once_even_when_one_is_killed() {
-    let rig = Rig::new();
+    let rig = BrokerRig::new();
     let server = NatsServer::start();
     let js = js(&server.url()).await;
     // Replica A also copies every record into a second stream, HELD. Deleting HELD wedges
@@ -212,8 +193,8 @@ async fn two_replicas_on_one_share_group_fill_one_stream_exactly_once_even_when_
             "subject = \"held.{vin}\"\ntimeout = \"2s\""
         )
     );
-    let mut a = rig.daemon("a", "vinstream-replica-a", &sinks_a);
-    let b = rig.daemon(
+    let mut a = rig.replica_daemon("a", "vinstream-replica-a", &sinks_a);
+    let b = rig.replica_daemon(
         "b",
         "vinstream-replica-b",
         &format!("{}{CONSOLE}", bus(&server.url(), extra)),
@@ -280,10 +261,10 @@ async fn two_replicas_on_one_share_group_fill_one_stream_exactly_once_even_when_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_nats_restart_mid_stream_loses_nothing_and_stores_nothing_twice() {
-    let rig = Rig::new();
+    let rig = BrokerRig::new();
     let mut server = NatsServer::start();
     let extra = "create_stream = true\ntimeout = \"2s\"";
-    let d = rig.daemon("one", "vinstream-nats-restart", &bus(&server.url(), extra));
+    let d = rig.replica_daemon("one", "vinstream-nats-restart", &bus(&server.url(), extra));
     let js_before = js(&server.url()).await;
     let p = rig.publisher().await;
     let publishing = tokio::spawn(async move {
@@ -311,14 +292,14 @@ async fn a_nats_restart_mid_stream_loses_nothing_and_stores_nothing_twice() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn over_tls_a_nats_down_at_start_and_a_missing_stream_hold_records_until_fixed() {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let rig = Rig::new();
+    let rig = BrokerRig::new();
     let mut server = NatsServer::start_tls(NatsTls {
         cert: rig.pki.server_cert.clone(),
         key: rig.pki.server_key.clone(),
     });
     server.stop();
     let extra = format!("ca_file = \"{}\"\ntimeout = \"2s\"", rig.pki.ca.display());
-    let mut d = rig.daemon("one", "vinstream-nats-tls", &bus(&server.url(), &extra));
+    let mut d = rig.replica_daemon("one", "vinstream-nats-tls", &bus(&server.url(), &extra));
     assert!(d.is_running(), "NATS being down must not stop the daemon");
     d.wait_stderr("cannot connect to NATS", T);
     let p = rig.publisher().await;
