@@ -6,6 +6,8 @@
 use chrono::{DateTime, Datelike, SecondsFormat, Timelike, Utc};
 use serde::Serialize;
 use serde_json::Value;
+use std::borrow::Cow;
+use std::sync::Arc;
 
 /// Which wire protocol a record came from; it is also the record's `provider` field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -76,13 +78,16 @@ impl Record {
 /// One value of a message, in VSS terms when we know the mapping.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Signal {
-    pub path: String,
+    /// Nearly always a catalogue path: borrowed, so a record does not allocate per signal
+    /// for what every record repeats (a backlog drain builds ~9 signals per message).
+    pub path: Cow<'static, str>,
     pub value: Value,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
+    pub unit: Option<Cow<'static, str>>,
+    /// Shared by the signals of one provider entry (a value and its unit, a position).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub timestamp: Option<String>,
-    pub origin: String,
+    pub timestamp: Option<Arc<str>>,
+    pub origin: Arc<str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure: Option<Value>,
 }
@@ -125,13 +130,15 @@ fn millis_into<'b>(t: &DateTime<Utc>, buf: &'b mut [u8; 24]) -> Option<&'b str> 
 /// Parse a provider timestamp (RFC 3339, 0–9 fraction digits, any offset) and render it
 /// in our format. A timestamp we cannot parse is kept as sent rather than dropped:
 /// losing the only hint of when a value was measured is worse than an odd format.
-pub fn normalize_timestamp(raw: &str) -> String {
-    if let Some(s) = utc_fast_path(raw) {
-        return s;
+/// Shared: every signal of a provider entry carries the entry's timestamp.
+pub fn normalize_timestamp(raw: &str) -> Arc<str> {
+    let mut buf = [0u8; 24];
+    if let Some(s) = utc_fast_path(raw, &mut buf) {
+        return Arc::from(s);
     }
     match DateTime::parse_from_rfc3339(raw) {
-        Ok(t) => format_millis(&t.with_timezone(&Utc)),
-        Err(_) => raw.to_string(),
+        Ok(t) => format_millis(&t.with_timezone(&Utc)).into(),
+        Err(_) => Arc::from(raw),
     }
 }
 
@@ -140,7 +147,7 @@ pub fn normalize_timestamp(raw: &str) -> String {
 /// the date and time are kept as they are and the fraction cut to milliseconds, exactly
 /// what parsing and formatting would give. Anything else (offsets, leap seconds, other
 /// spellings) returns `None`, for chrono to handle.
-fn utc_fast_path(raw: &str) -> Option<String> {
+fn utc_fast_path<'b>(raw: &str, out: &'b mut [u8; 24]) -> Option<&'b str> {
     let b = raw.as_bytes();
     if b.len() < 20 || b.len() > 30 || b[b.len() - 1] != b'Z' {
         return None;
@@ -172,14 +179,13 @@ fn utc_fast_path(raw: &str) -> Option<String> {
         Some((b'.', d)) if (1..=9).contains(&d.len()) && d.iter().all(u8::is_ascii_digit) => d,
         _ => return None,
     };
-    let mut out = String::with_capacity(24);
-    out.push_str(&raw[..19]);
-    out.push('.');
+    out[..19].copy_from_slice(&b[..19]);
+    out[19] = b'.';
     for i in 0..3 {
-        out.push(digits.get(i).map_or('0', |&c| char::from(c)));
+        out[20 + i] = digits.get(i).copied().unwrap_or(b'0');
     }
-    out.push('Z');
-    Some(out)
+    out[23] = b'Z';
+    std::str::from_utf8(out).ok()
 }
 
 fn ser_millis<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
@@ -197,18 +203,18 @@ mod tests {
     #[test]
     fn timestamps_normalize_to_millis_utc() {
         assert_eq!(
-            normalize_timestamp("2025-09-23T18:07:36Z"),
+            &*normalize_timestamp("2025-09-23T18:07:36Z"),
             "2025-09-23T18:07:36.000Z"
         );
         assert_eq!(
-            normalize_timestamp("2021-10-06T13:59:25.648943Z"),
+            &*normalize_timestamp("2021-10-06T13:59:25.648943Z"),
             "2021-10-06T13:59:25.648Z"
         );
         assert_eq!(
-            normalize_timestamp("2021-10-06T15:59:25.1+02:00"),
+            &*normalize_timestamp("2021-10-06T15:59:25.1+02:00"),
             "2021-10-06T13:59:25.100Z"
         );
-        assert_eq!(normalize_timestamp("yesterday"), "yesterday");
+        assert_eq!(&*normalize_timestamp("yesterday"), "yesterday");
     }
 
     /// The fast path gives what chrono gives, for every shape it takes or declines.
@@ -249,7 +255,7 @@ mod tests {
             "２025-08-12T16:07:48Z",
         ];
         for raw in cases {
-            assert_eq!(normalize_timestamp(raw), chrono_way(raw), "{raw}");
+            assert_eq!(*normalize_timestamp(raw), *chrono_way(raw), "{raw}");
         }
     }
 

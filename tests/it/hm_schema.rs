@@ -94,7 +94,7 @@ pub(crate) fn check_record(msg: &Value, rec: &Record) -> Result<Coverage, String
             .keys()
             .filter(|(cap, prop)| {
                 let base = format!("{cap}.{prop}");
-                s.origin == base
+                *s.origin == base
                     || (s.origin.starts_with(&format!("{base}[")) && s.origin.ends_with(']'))
             })
             .collect();
@@ -112,14 +112,17 @@ pub(crate) fn check_record(msg: &Value, rec: &Record) -> Result<Coverage, String
             for (cap, prop) in candidates {
                 let key = (cap.clone(), prop.clone());
                 matched.entry(key.clone()).or_default().push(i);
-                cov.paths.entry(key).or_default().insert(s.path.clone());
+                cov.paths.entry(key).or_default().insert(s.path.to_string());
             }
             continue;
         }
-        let degenerate = (bare_caps.contains(&s.origin) && s.path == format!("HM.{}", s.origin))
-            || (s.origin == "data" && s.path == "HM.data" && data.is_some_and(|d| !d.is_object()));
+        let degenerate = (bare_caps.contains(&*s.origin) && s.path == format!("HM.{}", s.origin))
+            || (&*s.origin == "data"
+                && s.path == "HM.data"
+                && data.is_some_and(|d| !d.is_object()));
         if degenerate {
-            cov.degenerate.push((s.origin.clone(), s.path.clone()));
+            cov.degenerate
+                .push((s.origin.to_string(), s.path.to_string()));
         } else {
             problems.push(format!(
                 "signal {i} origin {:?} (path {:?}) names no capability.property of the input",
@@ -155,23 +158,22 @@ pub(crate) fn check_record(msg: &Value, rec: &Record) -> Result<Coverage, String
                 Some(l) => format!("{cap}.{prop}[{l}]"),
                 None => format!("{cap}.{prop}"),
             };
-            if !sigs.iter().any(|s| s.origin == origin) {
+            if !sigs.iter().any(|s| *s.origin == origin) {
                 problems.push(format!("{cap}.{prop}: no signal with origin {origin:?}"));
             }
             if let Some(f) = o.get("failure").filter(|f| !f.is_null()) {
                 if !sigs
                     .iter()
-                    .any(|s| s.origin == origin && s.failure.as_ref() == Some(f))
+                    .any(|s| *s.origin == origin && s.failure.as_ref() == Some(f))
                 {
                     problems.push(format!("{cap}.{prop}: failure {f} lost"));
                 }
             }
             if let Some(ts) = o.get("timestamp").and_then(Value::as_str) {
                 if let Some(want) = rfc3339_millis(ts) {
-                    if !sigs
-                        .iter()
-                        .any(|s| s.origin == origin && s.timestamp.as_deref() == Some(&want))
-                    {
+                    if !sigs.iter().any(|s| {
+                        *s.origin == origin && s.timestamp.as_deref() == Some(want.as_str())
+                    }) {
                         problems.push(format!("{cap}.{prop}: timestamp {ts} not kept as {want}"));
                     }
                 }
@@ -614,7 +616,7 @@ fn the_checker_catches_violations() {
         check_record(&msg, &r).expect_err("a broken record is caught")
     };
     // lose the odometer entry
-    let e = broken(&|r| r.signals.retain(|s| s.origin != "diagnostics.odometer"));
+    let e = broken(&|r| r.signals.retain(|s| &*s.origin != "diagnostics.odometer"));
     assert!(
         e.contains("diagnostics.odometer: 1 entries but 0 signals"),
         "{e}"
@@ -625,7 +627,7 @@ fn the_checker_catches_violations() {
     // a pass-through path for another property
     let e = broken(&|r| {
         for s in &mut r.signals {
-            if s.origin == "diagnostics.odometer" {
+            if &*s.origin == "diagnostics.odometer" {
                 s.path = "HM.diagnostics.speed".into();
             }
         }

@@ -796,7 +796,7 @@ fn the_envelope_is_lenient_about_everything_but_the_vin() {
         assert_eq!(r.signals.len(), n, "{payload}");
         if n == 1 {
             assert_eq!(r.signals[0].path, "BMW.data");
-            assert_eq!(r.signals[0].origin, "data");
+            assert_eq!(&*r.signals[0].origin, "data");
             assert_eq!(r.signals[0].value, payload["data"]);
         }
     }
@@ -946,7 +946,7 @@ fn every_catalogue_descriptor_normalizes() {
         messages += 1;
         assert!(!rec.signals.is_empty(), "{descriptor}: no signal");
         for s in &rec.signals {
-            assert_eq!(s.origin, *descriptor);
+            assert_eq!(&*s.origin, &**descriptor);
             assert_eq!(s.timestamp.as_deref(), Some(TSN), "{descriptor}");
         }
         let row = mapping::lookup(descriptor).filter(|r| !matches!(r.rule, Rule::Keep(_)));
@@ -967,7 +967,7 @@ fn every_catalogue_descriptor_normalizes() {
             );
             for s in &rec.signals {
                 assert!(
-                    targets.contains(&s.path.as_str()),
+                    targets.contains(&&*s.path),
                     "{descriptor}: {value} became {} {:?}, not one of {targets:?}",
                     s.path,
                     s.value
@@ -990,7 +990,7 @@ fn every_catalogue_descriptor_normalizes() {
         let zw = normalize(TOPIC, zw_msg.to_string().as_bytes()).unwrap();
         let paths = |r: &Record| r.signals.iter().map(|s| s.path.clone()).collect::<Vec<_>>();
         assert_eq!(paths(&zw), paths(&rec), "{descriptor} with U+200B");
-        assert!(zw.signals.iter().all(|s| s.origin == *descriptor));
+        assert!(zw.signals.iter().all(|s| *s.origin == **descriptor));
     }
     assert_eq!(messages, items.len());
     assert_eq!(messages, 244);
@@ -1252,7 +1252,7 @@ fn check(topic: &str, msg: &Value) -> Result<(), TestCaseError> {
             prop_assert!(rec.signals.len() >= data.len());
             for s in &rec.signals {
                 prop_assert!(
-                    origins.contains(&s.origin),
+                    origins.contains(&*s.origin),
                     "origin {:?}: {}",
                     s.origin,
                     msg
@@ -1269,7 +1269,7 @@ fn check(topic: &str, msg: &Value) -> Result<(), TestCaseError> {
             }
             for k in data.keys() {
                 let o = k.replace('\u{200b}', "");
-                prop_assert!(rec.signals.iter().any(|s| s.origin == o), "{k} lost");
+                prop_assert!(rec.signals.iter().any(|s| *s.origin == o), "{k} lost");
             }
         }
         Value::Null => prop_assert!(rec.signals.is_empty()),

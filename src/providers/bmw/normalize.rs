@@ -15,6 +15,8 @@ use crate::record::{normalize_timestamp, ProviderKind, Record, Signal};
 use crate::vss::{self, units, Datatype};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::sync::Arc;
 
 const KIND: ProviderKind = ProviderKind::BmwCardata;
 
@@ -72,15 +74,25 @@ pub fn strip_zero_width(s: &str) -> String {
     remove_zero_width(s).trim().to_string()
 }
 
+fn is_zero_width(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}'
+    )
+}
+
 fn remove_zero_width(s: &str) -> String {
-    s.chars()
-        .filter(|c| {
-            !matches!(
-                c,
-                '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}'
-            )
-        })
-        .collect()
+    s.chars().filter(|&c| !is_zero_width(c)).collect()
+}
+
+/// The descriptor as the signals' shared `origin`, copied once when it is clean (it
+/// nearly always is).
+fn origin_of(raw: &str) -> Arc<str> {
+    if raw.contains(is_zero_width) {
+        remove_zero_width(raw).into()
+    } else {
+        Arc::from(raw)
+    }
 }
 
 /// The topic is `{gcid}/{vin}` (or a relay's `…/{vin}`). The payload is authoritative;
@@ -100,7 +112,7 @@ fn cross_check_topic(source: &str, topic: &str, vin: &str) {
 struct Entry<'a> {
     value: &'a Value,
     unit: Option<&'a str>,
-    timestamp: Option<String>,
+    timestamp: Option<Arc<str>>,
 }
 
 fn entry(v: &Value) -> Option<Entry<'_>> {
@@ -130,12 +142,12 @@ fn entry(v: &Value) -> Option<Entry<'_>> {
 }
 
 fn descriptor_signals(raw: &str, entry_value: &Value, out: &mut Vec<Signal>) {
-    let origin = remove_zero_width(raw);
+    let origin = origin_of(raw);
     let name = strip_zero_width(raw);
     let path = format!("BMW.{name}");
     let Some(e) = entry(entry_value) else {
         out.push(Signal {
-            path,
+            path: Cow::Owned(path),
             value: entry_value.clone(),
             unit: None,
             timestamp: None,
@@ -147,17 +159,17 @@ fn descriptor_signals(raw: &str, entry_value: &Value, out: &mut Vec<Signal>) {
     let mapped = mapping::lookup(&name).and_then(|row| apply(row.rule, e.value, e.unit));
     match mapped {
         Some(mapped) => out.extend(mapped.into_iter().map(|m| Signal {
-            path: m.path.to_string(),
+            path: Cow::Borrowed(m.path),
             value: m.value,
-            unit: m.unit.map(str::to_string),
+            unit: m.unit.map(Cow::Borrowed),
             timestamp: e.timestamp.clone(),
             origin: origin.clone(),
             failure: None,
         })),
         None => out.push(Signal {
-            path,
+            path: Cow::Owned(path),
             value: e.value.clone(),
-            unit: e.unit.map(str::to_string),
+            unit: e.unit.map(|u| Cow::Owned(u.to_string())),
             timestamp: e.timestamp,
             origin,
             failure: None,

@@ -15,6 +15,7 @@ use serde_json::{Map, Number, Value};
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// A JSON document read without copying: strings borrow from the payload (unless they
 /// hold escapes) and objects are key/value lists in document order. It reads exactly
@@ -316,7 +317,7 @@ fn walk_capabilities(data: &Fields<'_>, ctx: Ctx, out: &mut Vec<Signal>) {
             }
             other => out.push(passthrough(
                 concat(&["HM.", capability]),
-                capability.to_string(),
+                Arc::from(&**capability),
                 other,
                 None,
             )),
@@ -342,14 +343,14 @@ fn walk_property(
     if let Some(Rule::TroubleCodes) = row.map(|r| r.rule) {
         let codes: Vec<&Node<'_>> = entries.iter().filter_map(|e| e.get("data")).collect();
         if !codes.is_empty() {
-            let origin = concat(&[capability, ".", property]);
+            let origin = concat_shared(&[capability, ".", property]);
             out.extend(
                 rules::trouble_code_summary(&codes)
                     .into_iter()
                     .map(|m| Signal {
                         path: m.path,
                         value: m.value,
-                        unit: m.unit.map(str::to_string),
+                        unit: m.unit.map(Cow::Borrowed),
                         timestamp: None,
                         origin: origin.clone(),
                         failure: None,
@@ -366,6 +367,22 @@ fn concat(parts: &[&str]) -> String {
         s.push_str(p);
     }
     s
+}
+
+/// [`concat`] for a string the signals of an entry share (their `origin`): built on the
+/// stack when short, so the `Arc` is the only allocation.
+fn concat_shared(parts: &[&str]) -> Arc<str> {
+    let mut buf = [0u8; 128];
+    let mut len = 0;
+    for p in parts {
+        let Some(dst) = buf.get_mut(len..len + p.len()) else {
+            return concat(parts).into();
+        };
+        dst.copy_from_slice(p.as_bytes());
+        len += p.len();
+    }
+    // Whole `str`s joined: always UTF-8.
+    std::str::from_utf8(&buf[..len]).map_or_else(|_| concat(parts).into(), Arc::from)
 }
 
 /// Is this object a level 13 property entry, or a bare value someone sent unwrapped?
@@ -387,9 +404,11 @@ fn walk_entry(
     let (data, timestamp, failure) = match entry {
         Node::Object(obj) if is_entry(obj) => (
             field(obj, "data"),
-            field(obj, "timestamp").map(|t| match t {
-                Node::Str(s) => normalize_timestamp(s),
-                other => other.to_value().to_string(),
+            field(obj, "timestamp").map(|t| -> Arc<str> {
+                match t {
+                    Node::Str(s) => normalize_timestamp(s),
+                    other => other.to_value().to_string().into(),
+                }
             }),
             field(obj, "failure").filter(|f| !f.is_null()),
         ),
@@ -397,8 +416,8 @@ fn walk_entry(
     };
     let location = data.and_then(|d| d.get("location")).and_then(Node::as_str);
     let origin = match location {
-        Some(loc) => concat(&[capability, ".", property, "[", loc, "]"]),
-        None => concat(&[capability, ".", property]),
+        Some(loc) => concat_shared(&[capability, ".", property, "[", loc, "]"]),
+        None => concat_shared(&[capability, ".", property]),
     };
     let hm_path = || concat(&["HM.", capability, ".", property]);
     let first = out.len();
@@ -410,7 +429,7 @@ fn walk_entry(
         (Some(mapped), _) => out.extend(mapped.into_iter().map(|m| Signal {
             path: m.path,
             value: m.value,
-            unit: m.unit.map(str::to_string),
+            unit: m.unit.map(Cow::Borrowed),
             timestamp: timestamp.clone(),
             origin: origin.clone(),
             failure: None,
@@ -421,10 +440,10 @@ fn walk_entry(
                 (Some(_), Some(rule)) => rule.failure_paths(),
                 _ => Vec::new(),
             };
-            let paths: Vec<String> = if paths.is_empty() {
-                vec![hm_path()]
+            let paths: Vec<Cow<'static, str>> = if paths.is_empty() {
+                vec![Cow::Owned(hm_path())]
             } else {
-                paths.into_iter().map(str::to_string).collect()
+                paths.into_iter().map(Cow::Borrowed).collect()
             };
             out.extend(paths.into_iter().map(|path| Signal {
                 path,
@@ -445,18 +464,23 @@ fn walk_entry(
 
 /// A value we have no mapping for, kept as the provider sent it. A plain unit value
 /// keeps its number and unit apart, like mapped signals; anything else goes as is.
-fn passthrough(path: String, origin: String, data: &Node<'_>, timestamp: Option<String>) -> Signal {
+fn passthrough(
+    path: String,
+    origin: Arc<str>,
+    data: &Node<'_>,
+    timestamp: Option<Arc<str>>,
+) -> Signal {
     let unit_value = data.as_object().filter(|o| o.len() == 2).and_then(|o| {
         let unit = field(o, "unit")?.as_str()?;
         let value = field(o, "value").filter(|v| v.is_number())?;
-        Some((value.to_value(), unit.to_string()))
+        Some((value.to_value(), Cow::Owned(unit.to_string())))
     });
     let (value, unit) = match unit_value {
         Some((v, u)) => (v, Some(u)),
         None => (data.to_value(), None),
     };
     Signal {
-        path,
+        path: Cow::Owned(path),
         value,
         unit,
         timestamp,

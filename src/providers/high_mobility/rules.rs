@@ -6,6 +6,7 @@ use super::normalize::Node;
 use crate::vss::catalogue::{self, instance_path, VssSignal};
 use crate::vss::{self, units, Datatype};
 use serde_json::Value;
+use std::borrow::Cow;
 
 /// How an instance's value is read (per wheel, per door).
 #[derive(Debug, Clone, Copy)]
@@ -49,7 +50,7 @@ pub struct Ctx {
 /// A VSS value produced by a rule.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Mapped {
-    pub path: String,
+    pub path: Cow<'static, str>,
     pub value: Value,
     pub unit: Option<&'static str>,
 }
@@ -74,7 +75,7 @@ fn measured(s: &VssSignal, value: f64, from: Option<&str>) -> Option<Mapped> {
         (Some(_), None) => return None,
     };
     Some(Mapped {
-        path: s.path.to_string(),
+        path: Cow::Borrowed(s.path),
         value: vss::number_value(s.datatype, value),
         unit: s.unit,
     })
@@ -89,7 +90,7 @@ fn lookup<T: Copy>(table: &[(&str, T)], key: &Node<'_>) -> Option<T> {
     table.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
 }
 
-fn boolean(path: String, b: bool) -> Mapped {
+fn boolean(path: Cow<'static, str>, b: bool) -> Mapped {
     Mapped {
         path,
         value: Value::Bool(b),
@@ -106,9 +107,9 @@ impl Inner {
                 measured(s, value, Some(unit))?
             }
             Inner::Percentage => measured(s, v.as_f64()? * 100.0, None)?,
-            Inner::Flag(table) => boolean(String::new(), lookup(table, v)?),
+            Inner::Flag(table) => boolean(Cow::Borrowed(""), lookup(table, v)?),
         };
-        m.path = instance;
+        m.path = Cow::Owned(instance);
         Some(m)
     }
 }
@@ -156,21 +157,23 @@ impl Rule {
                 ])
             }
             Rule::Enum(path, table) => Some(vec![Mapped {
-                path: path.to_string(),
+                path: Cow::Borrowed(path),
                 value: Value::from(lookup(table, data)?),
                 unit: None,
             }]),
-            Rule::Flag(path, table) => Some(vec![boolean(path.to_string(), lookup(table, data)?)]),
+            Rule::Flag(path, table) => {
+                Some(vec![boolean(Cow::Borrowed(path), lookup(table, data)?)])
+            }
             Rule::ChargingStatus => {
                 let status = lookup(super::mapping::CHARGING_STATUS, data)?;
                 Some(vec![
                     Mapped {
-                        path: STATUS.to_string(),
+                        path: Cow::Borrowed(STATUS),
                         value: Value::from(status),
                         unit: None,
                     },
-                    boolean(IS_CHARGING.to_string(), status == "CHARGING"),
-                    boolean(IS_DISCHARGING.to_string(), status == "DISCHARGING"),
+                    boolean(Cow::Borrowed(IS_CHARGING), status == "CHARGING"),
+                    boolean(Cow::Borrowed(IS_DISCHARGING), status == "DISCHARGING"),
                 ])
             }
             Rule::RatePerHour(path) => {
@@ -248,12 +251,12 @@ pub fn trouble_code_summary(entries: &[&Node<'_>]) -> Vec<Mapped> {
         .collect();
     vec![
         Mapped {
-            path: DTC_COUNT.to_string(),
+            path: Cow::Borrowed(DTC_COUNT),
             value: vss::number_value(Datatype::UInt8, ids.len() as f64),
             unit: None,
         },
         Mapped {
-            path: DTC_LIST.to_string(),
+            path: Cow::Borrowed(DTC_LIST),
             value: Value::Array(ids),
             unit: None,
         },

@@ -183,18 +183,20 @@ pub fn batch_rows(
             match &s.value {
                 Value::Null => out.nulls += 1,
                 Value::Number(n) => {
-                    let is_pos =
-                        [LATITUDE, LONGITUDE, ALTITUDE, ACCURACY].contains(&s.path.as_str());
+                    let is_pos = [LATITUDE, LONGITUDE, ALTITUDE, ACCURACY].contains(&&*s.path);
                     if position && is_pos {
                         continue;
                     }
                     rows.measurements.entry(time).or_default().insert(
                         fragment_series(&s.path),
-                        (n.to_string(), s.unit.clone().unwrap_or_default()),
+                        (
+                            n.to_string(),
+                            s.unit.as_deref().unwrap_or_default().to_string(),
+                        ),
                     );
                 }
                 v => {
-                    let k = (r.vin.clone(), s.path.clone());
+                    let k = (r.vin.clone(), s.path.to_string());
                     let last = changed.get(&k).or_else(|| memory.get(&k));
                     if last == Some(v) {
                         continue;

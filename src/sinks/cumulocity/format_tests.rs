@@ -7,10 +7,10 @@ const LIMIT: usize = 16_184;
 
 fn sig(path: &str, value: Value, unit: Option<&str>, ts: Option<&str>) -> Signal {
     Signal {
-        path: path.into(),
+        path: path.to_string().into(),
         value,
-        unit: unit.map(String::from),
-        timestamp: ts.map(String::from),
+        unit: unit.map(|u| u.to_string().into()),
+        timestamp: ts.map(std::sync::Arc::from),
         origin: "test".into(),
         failure: None,
     }

@@ -8,10 +8,10 @@ const RECEIVED_MS: i64 = 1_795_300_800_123;
 
 fn sig(path: &str, value: Value, ts: Option<&str>) -> Signal {
     Signal {
-        path: path.into(),
+        path: path.to_string().into(),
         value,
         unit: None,
-        timestamp: ts.map(String::from),
+        timestamp: ts.map(std::sync::Arc::from),
         origin: "test".into(),
         failure: None,
     }
