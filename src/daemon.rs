@@ -20,6 +20,22 @@ use tokio::sync::{mpsc, oneshot};
 use tracing::{error, info, warn};
 
 /// Run from a config file: SIGHUP reloads it.
+/// Blocking-pool threads besides the workers: see [`runtime`].
+const BLOCKING_THREADS: usize = 2;
+
+/// The runtime `run` and `demo` drive the pipeline on. Its blocking pool (dedup commits,
+/// spool and file writes, `block_in_place`'s stand-in workers) is capped at
+/// [`BLOCKING_THREADS`]: tokio's default of up to 512 let a backlog drain grow to ~8
+/// threads, each with its own glibc malloc arena, and that cost 10–15 MiB of peak RSS
+/// (docs/performance.md) for no gain in rate. No blocking task here waits on another
+/// task, so a small pool queues work, it cannot deadlock.
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads(BLOCKING_THREADS)
+        .enable_all()
+        .build()
+}
+
 pub async fn run(config: Config, path: Option<PathBuf>) -> Result<(), String> {
     run_with(config, path, false, std::future::pending()).await
 }
@@ -296,4 +312,44 @@ async fn on_hangup(running: &mut Running, path: Option<&Path>) {
         }
     }
     let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    /// Blocking tasks beyond the cap wait for a thread instead of getting one of their
+    /// own. Each task waits (up to a deadline) for one more to run beside it, so without
+    /// the cap all of them would run at once.
+    #[test]
+    fn the_runtime_runs_at_most_two_blocking_tasks_at_once() {
+        let rt = super::runtime().unwrap();
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        rt.block_on(async {
+            let tasks: Vec<_> = (0..4)
+                .map(|_| {
+                    let (running, most) = (running.clone(), most.clone());
+                    tokio::task::spawn_blocking(move || {
+                        let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                        most.fetch_max(now, Ordering::SeqCst);
+                        let deadline = Instant::now() + Duration::from_millis(300);
+                        while running.load(Ordering::SeqCst) <= super::BLOCKING_THREADS
+                            && Instant::now() < deadline
+                        {
+                            std::thread::yield_now();
+                        }
+                        most.fetch_max(running.load(Ordering::SeqCst), Ordering::SeqCst);
+                        running.fetch_sub(1, Ordering::SeqCst);
+                    })
+                })
+                .collect();
+            for t in tasks {
+                t.await.unwrap();
+            }
+        });
+        assert_eq!(most.load(Ordering::SeqCst), super::BLOCKING_THREADS);
+    }
 }

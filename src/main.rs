@@ -130,7 +130,7 @@ fn demo(vehicles: usize, rate: f64, duration: Option<String>, print_config: bool
         return ExitCode::from(2);
     }
     vinstream::logging::init(vinstream::config::LogFormat::Text, "info,rumqttd=off");
-    let runtime = match daemon_runtime() {
+    let runtime = match vinstream::daemon::runtime() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("cannot start the async runtime: {e}");
@@ -197,7 +197,7 @@ fn run(path: PathBuf) -> ExitCode {
         Err(code) => return code,
     };
     vinstream::logging::init(config.daemon.log_format, &config.daemon.log_level);
-    let runtime = match daemon_runtime() {
+    let runtime = match vinstream::daemon::runtime() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("cannot start the async runtime: {e}");
@@ -276,17 +276,4 @@ fn normalize(format: Format, file: Option<PathBuf>) -> ExitCode {
             ExitCode::from(1)
         }
     }
-}
-
-/// The runtime `run` and `demo` drive the pipeline on. Its blocking pool (dedup commits,
-/// spool and file writes, `block_in_place`'s stand-in workers) is capped at 2 threads
-/// besides the workers: tokio's default of up to 512 let a backlog drain grow to ~8
-/// threads, each with its own glibc malloc arena, and that cost 10–15 MiB of peak RSS
-/// (docs/performance.md) for no gain in rate. No blocking task here waits on another
-/// task, so a small pool queues work, it cannot deadlock.
-fn daemon_runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .max_blocking_threads(2)
-        .enable_all()
-        .build()
 }
