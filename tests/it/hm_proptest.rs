@@ -481,6 +481,13 @@ fn check_mutated(kind: ProviderKind, topic: &str, msg: &Value) -> Result<(), Tes
         let line: Value = serde_json::from_slice(&rec.to_json_line())
             .map_err(|e| TestCaseError::fail(format!("record not JSON: {e}")))?;
         prop_assert!(line["signals"].is_array());
+        // The hand-written line is exactly what the Serialize derive writes.
+        let mut derived = serde_json::to_vec(&rec).unwrap();
+        derived.push(b'\n');
+        prop_assert_eq!(
+            String::from_utf8(rec.to_json_line()).unwrap(),
+            String::from_utf8(derived).unwrap()
+        );
         if let Err(problems) = check_record(msg, &rec) {
             return Err(TestCaseError::fail(format!(
                 "{problems}\ninput: {msg}\nrecord: {}",

@@ -1245,6 +1245,13 @@ fn check(topic: &str, msg: &Value) -> Result<(), TestCaseError> {
     let line: Value = serde_json::from_slice(&rec.to_json_line())
         .map_err(|e| TestCaseError::fail(format!("record not JSON: {e}")))?;
     prop_assert!(line["signals"].is_array());
+    // The hand-written line is exactly what the Serialize derive writes.
+    let mut derived = serde_json::to_vec(&rec).unwrap();
+    derived.push(b'\n');
+    prop_assert_eq!(
+        String::from_utf8(rec.to_json_line()).unwrap(),
+        String::from_utf8(derived).unwrap()
+    );
     match &msg["data"] {
         Value::Object(data) => {
             let origins: BTreeSet<String> =
