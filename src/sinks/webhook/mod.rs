@@ -134,8 +134,11 @@ impl Sink for WebhookSink {
             return Ok(());
         }
         let mut frames = Vec::with_capacity(batch.len() * 512);
+        let mut json = Vec::with_capacity(2048);
         for r in batch {
-            let json = serde_json::to_vec(&**r).map_err(|e| SinkError::Other(e.to_string()))?;
+            json.clear();
+            r.write_json_line(&mut json);
+            json.pop(); // the newline: a frame holds the record alone
             frame::encode(&mut frames, &json);
         }
         let spool = self.shared.spool.clone();
