@@ -77,6 +77,16 @@ struct Running {
 /// to the test binary, and no other test feeds this source.
 const HELD: &str = "hm-held";
 
+/// Ask for a drain and check it has not replied after `wait`: something still holds
+/// acks back. The receiver resolves once they are released.
+async fn held_drain(p: &Running, wait: Duration, why: &str) -> oneshot::Receiver<()> {
+    let (reply, mut done) = oneshot::channel();
+    p.tx.send(Msg::Drain(reply)).unwrap();
+    let early = tokio::time::timeout(wait, &mut done).await;
+    assert!(early.is_err(), "{why}");
+    done
+}
+
 fn start() -> Running {
     let dir = tempfile::tempdir().unwrap();
     let dedup = DedupWindow::in_memory(Duration::from_secs(3600), 1000);
@@ -129,13 +139,12 @@ async fn a_repeat_while_the_first_copy_is_being_committed_is_no_second_record() 
         "nothing committed while the write lock is held"
     );
     // A drain waits for the commits, which wait for the lock.
-    let (reply, mut done) = oneshot::channel();
-    p.tx.send(Msg::Drain(reply)).unwrap();
-    let early = tokio::time::timeout(Duration::from_millis(200), &mut done).await;
-    assert!(
-        early.is_err(),
-        "a drain replied before its batches were committed"
-    );
+    let done = held_drain(
+        &p,
+        Duration::from_millis(200),
+        "a drain replied before its batches were committed",
+    )
+    .await;
     drop(held);
     tokio::time::timeout(Duration::from_secs(10), done)
         .await
@@ -209,13 +218,12 @@ async fn a_malformed_delivery_is_acked_only_once_its_dead_letter_is_written() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     // The drain replies only once everything before it is acked.
-    let (reply, mut done) = oneshot::channel();
-    p.tx.send(Msg::Drain(reply)).unwrap();
-    let early = tokio::time::timeout(Duration::from_millis(300), &mut done).await;
-    assert!(
-        early.is_err(),
-        "the malformed delivery was acked while its dead letter could not be written"
-    );
+    let done = held_drain(
+        &p,
+        Duration::from_millis(300),
+        "the malformed delivery was acked while its dead letter could not be written",
+    )
+    .await;
     std::fs::remove_dir(&path).unwrap();
     tokio::time::timeout(Duration::from_secs(10), done)
         .await

@@ -1,6 +1,6 @@
 //! The record's JSON line, written by hand (see [`Record::write_json_line`]).
 
-use super::{format_millis, millis_into, Record, Signal};
+use super::{with_millis, Record, Signal};
 use serde_json::Value;
 
 impl Record {
@@ -23,11 +23,7 @@ impl Record {
         out.extend_from_slice(b",\"message_id\":");
         put_str(out, &self.message_id);
         out.extend_from_slice(b",\"received_at\":");
-        let mut buf = [0u8; 24];
-        match millis_into(&self.received_at, &mut buf) {
-            Some(text) => put_str(out, text),
-            None => put_str(out, &format_millis(&self.received_at)),
-        }
+        with_millis(&self.received_at, |text| put_str(out, text));
         out.extend_from_slice(b",\"signals\":[");
         for (i, s) in self.signals.iter().enumerate() {
             if i > 0 {

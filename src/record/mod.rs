@@ -89,10 +89,16 @@ pub struct Signal {
 
 /// RFC 3339 UTC with milliseconds and `Z`, the one timestamp format we emit.
 pub fn format_millis(t: &DateTime<Utc>) -> String {
+    with_millis(t, str::to_owned)
+}
+
+/// `f` applied to `t` in [`format_millis`]'s form, built on the stack when it can be:
+/// the one place that picks between the fast path and chrono, for every writer.
+fn with_millis<R>(t: &DateTime<Utc>, f: impl FnOnce(&str) -> R) -> R {
     let mut buf = [0u8; 24];
     match millis_into(t, &mut buf) {
-        Some(s) => s.to_string(),
-        None => t.to_rfc3339_opts(SecondsFormat::Millis, true),
+        Some(s) => f(s),
+        None => f(&t.to_rfc3339_opts(SecondsFormat::Millis, true)),
     }
 }
 
@@ -184,11 +190,7 @@ fn utc_fast_path<'b>(raw: &str, out: &'b mut [u8; 24]) -> Option<&'b str> {
 }
 
 fn ser_millis<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
-    let mut buf = [0u8; 24];
-    match millis_into(t, &mut buf) {
-        Some(text) => s.serialize_str(text),
-        None => s.serialize_str(&format_millis(t)),
-    }
+    with_millis(t, |text| s.serialize_str(text))
 }
 
 #[cfg(test)]
