@@ -5,10 +5,11 @@
 //! The window lives in `{state_dir}/dedup.redb`, a redb database (one file, copy-on-write
 //! B-trees, a commit is durable once `commit()` returns), so it survives a restart and a
 //! SIGKILL. Ids enter only after delivery ([`DedupWindow::record`]), so a crash can cause
-//! a duplicate but never a loss. No id is kept in memory: lookups go to redb, whose page
-//! cache is bounded ([`CACHE_BYTES`]).
+//! a duplicate but never a loss. In memory there is only an index of fingerprints
+//! (`index.rs`, ~13 bytes per id of capacity), rebuilt from the file on open; a
+//! fingerprint match is confirmed against the stored id, so lookups stay exact.
 //!
-//! # Layout (format 1)
+//! # Layout (format 2)
 //!
 //! Every id admitted to the window gets the next sequence number. The window is the
 //! `capacity` newest sequence numbers, less the expired ones: the live ids are exactly
@@ -16,20 +17,20 @@
 //! sets it to `next_seq - capacity`, expiry past the last expired id). So `len` is
 //! `next_seq - floor`, and evicting the oldest ids is one number, not a delete per id.
 //!
-//! - `ids.{n}` (generations): id → (seq, recorded-at ms since the Unix epoch). A new
-//!   generation starts every `capacity / GENERATIONS` sequence numbers; a generation is
-//!   deleted as a whole once all its sequence numbers are below `floor`. A lookup tries
-//!   the newest generation first and stops at the first copy, which is the newest.
-//!   Inserting an id touches one B-tree leaf; evicting touches none (deleting a whole
-//!   table only frees its pages), which halves the pages each commit writes compared with
-//!   removing evicted ids one by one.
+//! - `log.{n}` (generations): seq → (id, recorded-at ms since the Unix epoch). Keyed by
+//!   sequence number, so recording only appends: a commit writes the last leaf or two,
+//!   not a random leaf per id as format 1 (keyed by id) did. A new generation starts
+//!   every `capacity / GENERATIONS` sequence numbers; a generation is deleted as a whole
+//!   once all its sequence numbers are below `floor` (deleting a table only frees its
+//!   pages).
 //! - `gens`: generation number → its first sequence number.
 //! - `batches`: first sequence number of a `record` call → its recorded-at, to move
 //!   `floor` past expired ids.
 //! - `meta`: `format`, `next_seq`, `floor`.
 //!
-//! A stale copy of an id (in an older generation, below `floor`) stays on disk until its
-//! generation is deleted: the file holds at most `capacity + capacity / GENERATIONS` ids.
+//! A stale copy of an id (below `floor`) stays on disk until its generation is deleted:
+//! the file holds at most `capacity + capacity / GENERATIONS` ids. A format-1 file is
+//! converted on open (`migrate.rs`).
 //!
 //! # Clock
 //!
@@ -42,42 +43,45 @@
 //! forward does expire entries early; across a restart that cannot be told apart from
 //! time really passing.
 
+use index::{full_seq, Index};
 use redb::backends::InMemoryBackend;
 use redb::{
-    Database, DatabaseError, ReadableTable, TableDefinition, TableHandle, WriteTransaction,
+    Database, DatabaseError, ReadableDatabase, ReadableTable, Table, TableDefinition, TableHandle,
+    WriteTransaction,
 };
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// A generation of ids: id → (seq, recorded-at ms). Named `ids.{n}`.
-type Ids<'a> = TableDefinition<'a, &'static str, (u64, u64)>;
+/// A generation of ids: seq → (id, recorded-at ms). Named `log.{n}`.
+type Log<'a> = TableDefinition<'a, u64, (&'static str, u64)>;
 /// generation number → first seq.
 const GENS: TableDefinition<u64, u64> = TableDefinition::new("gens");
 /// first seq of a `record` call → its recorded-at ms.
 const BATCHES: TableDefinition<u64, u64> = TableDefinition::new("batches");
 /// `format`, `next_seq`, `floor`.
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
-const FORMAT: u64 = 1;
+const FORMAT: u64 = 2;
 
-/// Generations a full window spans: a lookup of an unknown id reads up to
-/// `GENERATIONS + 1` B-trees; evicted ids linger on disk up to `capacity / GENERATIONS`.
+/// Generations a full window spans: evicted ids linger on disk up to
+/// `capacity / GENERATIONS`.
 const GENERATIONS: u64 = 2;
 
 /// The file name inside `state_dir`.
 pub const FILE_NAME: &str = "dedup.redb";
 /// redb's page cache (reads and write buffer). The whole daemon must stay within 64 MiB
-/// RSS with a full window; lookups beyond the cache read from the OS page cache. 8 MiB
-/// drains a backlog as fast as 16 MiB did with a 1M-id window (docs/performance.md).
-pub const CACHE_BYTES: usize = 8 * 1024 * 1024;
+/// RSS with a full window, index included; recording only appends, and lookups read the
+/// file only to confirm a fingerprint match.
+pub const CACHE_BYTES: usize = 2 * 1024 * 1024;
 
-fn gen_table(name: &str) -> Ids<'_> {
+fn log_table(name: &str) -> Log<'_> {
     TableDefinition::new(name)
 }
 
 fn gen_name(n: u64) -> String {
-    format!("ids.{n}")
+    format!("log.{n}")
 }
 
 pub struct DedupWindow {
@@ -88,8 +92,15 @@ pub struct DedupWindow {
     capacity: u64,
     /// Sequence numbers per generation.
     gen_size: u64,
-    /// The committed state, cached; replaced only after a commit succeeded.
+    /// The committed state and the index of its ids, shared with the readers; replaced
+    /// only after a commit succeeded.
+    shared: Arc<RwLock<Shared>>,
+}
+
+/// What a lookup needs, updated together after each commit.
+struct Shared {
     state: State,
+    index: Index,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -102,13 +113,20 @@ struct State {
     newest_ms: u64,
 }
 
+impl State {
+    /// Position in `gens` of the generation holding `seq`.
+    fn gen_of(&self, seq: u64) -> Option<usize> {
+        self.gens.partition_point(|g| g.1 <= seq).checked_sub(1)
+    }
+}
+
 impl fmt::Debug for DedupWindow {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DedupWindow")
             .field("path", &self.path)
             .field("ttl_ms", &self.ttl_ms)
             .field("capacity", &self.capacity)
-            .field("state", &self.state)
+            .field("state", &self.read().state)
             .finish_non_exhaustive()
     }
 }
@@ -120,6 +138,15 @@ impl DedupWindow {
     /// A file that is not a readable dedup window is an error naming the path; it is never
     /// deleted or overwritten. So is a file another process has open.
     pub fn open(dir: &Path, ttl: Duration, capacity: usize) -> Result<DedupWindow, String> {
+        Self::open_with(dir, ttl, capacity, Index::new)
+    }
+
+    fn open_with(
+        dir: &Path,
+        ttl: Duration,
+        capacity: usize,
+        index: fn(u64) -> Index,
+    ) -> Result<DedupWindow, String> {
         let path = dir.join(FILE_NAME);
         let shown = path.display();
         if capacity == 0 {
@@ -137,42 +164,51 @@ impl DedupWindow {
                 ),
                 e => format!("dedup window {shown}: cannot open: {e}"),
             })?;
-        Self::init(db, Some(path), ttl, capacity)
+        Self::init(db, Some(path), ttl, capacity, index)
     }
 
     /// In memory only (tests, `normalize`): the same code and semantics, nothing on disk.
     pub fn in_memory(ttl: Duration, capacity: usize) -> DedupWindow {
+        Self::in_memory_with(ttl, capacity, Index::new)
+    }
+
+    fn in_memory_with(ttl: Duration, capacity: usize, index: fn(u64) -> Index) -> DedupWindow {
         assert!(capacity > 0, "dedup capacity must be at least 1");
         let db = Database::builder()
             .set_cache_size(CACHE_BYTES)
             .create_with_backend(InMemoryBackend::new())
             .expect("an in-memory redb database always opens");
-        Self::init(db, None, ttl, capacity)
+        Self::init(db, None, ttl, capacity, index)
             .expect("a fresh in-memory dedup window always initializes")
     }
 
-    /// Creates or checks the tables, loads the state, and evicts what the ttl and the
-    /// capacity no longer allow.
+    /// Creates or checks the tables (converting format 1), loads the state, evicts what
+    /// the ttl and the capacity no longer allow, and indexes the live ids.
     fn init(
         db: Database,
         path: Option<PathBuf>,
         ttl: Duration,
         capacity: usize,
+        index: fn(u64) -> Index,
     ) -> Result<DedupWindow, String> {
         let capacity = capacity as u64;
-        let mut w = DedupWindow {
+        let mut s = State {
+            next_seq: 0,
+            floor: 0,
+            gens: Vec::new(),
+            newest_ms: 0,
+        };
+        let w = DedupWindow {
             db: Arc::new(db),
             path: path.map(Arc::from),
             // round up: a sub-millisecond ttl must not become 0 (everything expired)
             ttl_ms: u64::try_from(ttl.as_micros().div_ceil(1000)).unwrap_or(u64::MAX),
             capacity,
             gen_size: capacity.div_ceil(GENERATIONS).max(1),
-            state: State {
-                next_seq: 0,
-                floor: 0,
-                gens: Vec::new(),
-                newest_ms: 0,
-            },
+            shared: Arc::new(RwLock::new(Shared {
+                state: s.clone(),
+                index: index(capacity),
+            })),
         };
         let txn = w.db.begin_write().map_err(|e| w.fail("begin write", e))?;
         let tables: Vec<String> = txn
@@ -180,24 +216,24 @@ impl DedupWindow {
             .map_err(|e| w.fail("list tables", e))?
             .map(|t| t.name().to_string())
             .collect();
-        let mut s = w.state.clone();
-        {
+        let format = {
             let mut meta = txn.open_table(META).map_err(|e| w.fail("open meta", e))?;
-            let get = |meta: &redb::Table<&str, u64>, key: &str| -> Result<Option<u64>, String> {
+            let get = |meta: &Table<&str, u64>, key: &str| -> Result<Option<u64>, String> {
                 Ok(meta
                     .get(key)
                     .map_err(|e| w.fail("read meta", e))?
                     .map(|v| v.value()))
             };
-            match get(&meta, "format")? {
-                Some(FORMAT) => {
+            let format = get(&meta, "format")?;
+            match format {
+                Some(1 | FORMAT) => {
                     s.next_seq = get(&meta, "next_seq")?.unwrap_or(0);
                     s.floor = get(&meta, "floor")?.unwrap_or(0);
                 }
                 Some(other) => {
                     return Err(w.fail(
                         "unsupported format",
-                        format!("{other} (this version reads {FORMAT})"),
+                        format!("{other} (this version reads 1 and {FORMAT})"),
                     ))
                 }
                 None if !tables.is_empty() => {
@@ -221,25 +257,52 @@ impl DedupWindow {
             if let Some((_, at)) = last {
                 s.newest_ms = at.value();
             }
-        }
+            format
+        };
         if s.floor > s.next_seq || s.gens.iter().any(|&(_, start)| start > s.next_seq) {
             return Err(w.fail("inconsistent", format!("{s:?}")));
         }
-        if let Some(&(n, _)) = s
-            .gens
-            .iter()
-            .find(|&&(n, _)| !tables.contains(&gen_name(n)))
-        {
+        let names = |n| match format {
+            Some(1) => migrate::format_1_name(n),
+            _ => gen_name(n),
+        };
+        if let Some(&(n, _)) = s.gens.iter().find(|&&(n, _)| !tables.contains(&names(n))) {
             return Err(w.fail("inconsistent", format!("generation {n} is missing")));
+        }
+        if format == Some(1) {
+            w.migrate_from_format_1(&txn, &s)?;
         }
         w.evict(&txn, &mut s, to_ms(SystemTime::now()))?;
         w.save(&txn, &s)?;
         txn.commit().map_err(|e| w.fail("commit", e))?;
-        w.state = s;
+        w.load_index(&s)?;
         Ok(w)
     }
 
-    /// Which of `ids` were delivered within the window at `now` (one read transaction).
+    /// Indexes the live ids of the committed state `s`, and publishes both.
+    fn load_index(&self, s: &State) -> Result<(), String> {
+        let mut shared = self.write();
+        let txn = self
+            .db
+            .begin_read()
+            .map_err(|e| self.fail("begin read", e))?;
+        for &(n, _) in &s.gens {
+            let name = gen_name(n);
+            let table = txn
+                .open_table(log_table(&name))
+                .map_err(|e| self.fail("open generation", e))?;
+            for entry in table.range(s.floor..).map_err(|e| self.fail("read", e))? {
+                let (seq, v) = entry.map_err(|e| self.fail("read", e))?;
+                let tag = shared.index.tag(v.value().0);
+                // live ids are at most `capacity`: the index never fills with them
+                shared.index.insert(tag, seq.value());
+            }
+        }
+        shared.state = s.clone();
+        Ok(())
+    }
+
+    /// Which of `ids` were delivered within the window at `now`.
     pub fn delivered(&self, ids: &[&str], now: SystemTime) -> Result<Vec<bool>, String> {
         self.reader().delivered(ids, now)
     }
@@ -250,6 +313,7 @@ impl DedupWindow {
             db: self.db.clone(),
             path: self.path.clone(),
             ttl_ms: self.ttl_ms,
+            shared: self.shared.clone(),
         }
     }
 
@@ -263,26 +327,46 @@ impl DedupWindow {
             return Ok(());
         }
         let now_ms = to_ms(now);
+        let shared = self.read();
+        let mut s = shared.state.clone();
         // never older than what is already there: recorded-at never decreases with seq
-        let stamp = now_ms.max(self.state.newest_ms);
-        let mut s = self.state.clone();
+        let stamp = now_ms.max(s.newest_ms);
         let txn = self
             .db
             .begin_write()
             .map_err(|e| self.fail("begin write", e))?;
         self.evict(&txn, &mut s, now_ms)?;
         let first_seq = s.next_seq;
+        // (tag, seq) of the admitted ids, for the index once committed
+        let mut added = Vec::with_capacity(ids.len());
+        // ids admitted by this call, which the index does not hold yet
+        let mut fresh: HashMap<&str, u64> = HashMap::with_capacity(ids.len());
         {
             let mut tables = s
                 .gens
                 .iter()
-                .map(|g| txn.open_table(gen_table(&gen_name(g.0))))
+                .map(|g| txn.open_table(log_table(&gen_name(g.0))))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| self.fail("open generation", e))?;
-            for id in ids {
+            for &id in ids {
                 // after `evict`, every id at or above the floor is live: nothing to refresh
-                let found = newest(&tables, id).map_err(|e| self.fail("read", e))?;
-                if found.is_some_and(|(seq, _)| seq >= s.floor) {
+                if fresh.get(id).is_some_and(|&seq| seq >= s.floor) {
+                    continue;
+                }
+                let tag = shared.index.tag(id);
+                let mut live = false;
+                for low in shared.index.candidates(tag) {
+                    let seq = full_seq(low, s.next_seq);
+                    let Some(g) = s.gen_of(seq).filter(|_| seq >= s.floor) else {
+                        continue;
+                    };
+                    let stored = tables[g].get(seq).map_err(|e| self.fail("read", e))?;
+                    if stored.is_some_and(|v| v.value().0 == id) {
+                        live = true;
+                        break;
+                    }
+                }
+                if live {
                     continue;
                 }
                 let full = s
@@ -293,19 +377,22 @@ impl DedupWindow {
                     let n = s.gens.last().map_or(0, |g| g.0 + 1);
                     s.gens.push((n, s.next_seq));
                     let table = txn
-                        .open_table(gen_table(&gen_name(n)))
+                        .open_table(log_table(&gen_name(n)))
                         .map_err(|e| self.fail("open generation", e))?;
                     tables.push(table);
                 }
                 let current = tables.last_mut().expect("a generation was just ensured");
                 current
-                    .insert(*id, (s.next_seq, stamp))
+                    .insert(s.next_seq, (id, stamp))
                     .map_err(|e| self.fail("write", e))?;
+                added.push((tag, s.next_seq));
+                fresh.insert(id, s.next_seq);
                 s.next_seq += 1;
                 // exact capacity, id by id: a repeat later in this batch sees the eviction
                 s.floor = s.floor.max(s.next_seq.saturating_sub(self.capacity));
             }
         }
+        drop(shared);
         if s.next_seq > first_seq {
             let mut batches = txn
                 .open_table(BATCHES)
@@ -318,14 +405,23 @@ impl DedupWindow {
         self.evict(&txn, &mut s, now_ms)?;
         self.save(&txn, &s)?;
         txn.commit().map_err(|e| self.fail("commit", e))?;
-        self.state = s;
+        let mut shared = self.write();
+        for (tag, seq) in added {
+            if shared.index.is_full() {
+                let (next, floor) = (s.next_seq, s.floor);
+                shared.index.retain(|low| full_seq(low, next) >= floor);
+            }
+            shared.index.insert(tag, seq);
+        }
+        shared.state = s;
         Ok(())
     }
 
     /// How many ids the window holds (expired ones included until the next `record` or
     /// `open` evicts them).
     pub fn len(&self) -> usize {
-        usize::try_from(self.state.next_seq - self.state.floor).unwrap_or(usize::MAX)
+        let s = &self.read().state;
+        usize::try_from(s.next_seq - s.floor).unwrap_or(usize::MAX)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -335,6 +431,14 @@ impl DedupWindow {
     /// The file, or `None` for an in-memory window.
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, Shared> {
+        self.shared.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Shared> {
+        self.shared.write().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Moves `floor` past expired ids and below-capacity ones, forgets the batches below
@@ -374,7 +478,7 @@ impl DedupWindow {
                 break;
             }
             let name = gen_name(n);
-            txn.delete_table(gen_table(&name))
+            txn.delete_table(log_table(&name))
                 .map_err(|e| self.fail("delete generation", e))?;
             gens.remove(n).map_err(|e| self.fail("write gens", e))?;
             s.gens.remove(0);
@@ -413,19 +517,6 @@ fn fail(path: Option<&Path>, what: &str, e: impl fmt::Display) -> String {
     }
 }
 
-/// The newest copy of `id`: (seq, recorded-at).
-fn newest<T: ReadableTable<&'static str, (u64, u64)>>(
-    tables: &[T],
-    id: &str,
-) -> Result<Option<(u64, u64)>, redb::StorageError> {
-    for t in tables.iter().rev() {
-        if let Some(v) = t.get(id)? {
-            return Ok(Some(v.value()));
-        }
-    }
-    Ok(None)
-}
-
 /// Milliseconds since the Unix epoch; 0 before it.
 fn to_ms(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH)
@@ -433,6 +524,8 @@ fn to_ms(t: SystemTime) -> u64 {
         .unwrap_or(0)
 }
 
+mod index;
+mod migrate;
 mod reader;
 #[cfg(test)]
 mod tests;

@@ -1,21 +1,25 @@
 //! Lookups that run beside the writer (see [`DedupReader`]).
 
-use super::{fail, gen_name, gen_table, newest, to_ms, GENS, META};
-use redb::{Database, ReadableDatabase, ReadableTable};
+use super::{fail, full_seq, gen_name, log_table, to_ms, Shared};
+use redb::{Database, ReadableDatabase, TableError};
+use std::collections::hash_map::{Entry, HashMap};
 use std::fmt;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
 
-/// Looks ids up in the last committed state of a window. redb readers see a consistent
-/// snapshot and never wait for the writer, so lookups go on while a commit (and its
-/// fsync) runs on another thread. The snapshot carries its own `floor` and generations:
-/// nothing is shared with the writer but the file.
+/// Looks ids up in the last committed state of a window: the index answers for ids it
+/// has no candidate for (new ones, the common case); a candidate is confirmed against the
+/// stored id in a redb read transaction. redb readers see a consistent snapshot and never
+/// wait for the writer, so lookups go on while a commit (and its fsync) runs on another
+/// thread; the index is updated only after a commit, so that snapshot holds every id it
+/// names.
 #[derive(Clone)]
 pub struct DedupReader {
     pub(super) db: Arc<Database>,
     pub(super) path: Option<Arc<Path>>,
     pub(super) ttl_ms: u64,
+    pub(super) shared: Arc<RwLock<Shared>>,
 }
 
 impl DedupReader {
@@ -25,39 +29,49 @@ impl DedupReader {
         self.db.begin_write().expect("a write transaction")
     }
 
-    /// Which of `ids` were delivered within the window at `now`, as of the last commit
-    /// (one read transaction).
+    /// Which of `ids` were delivered within the window at `now`, as of the last commit.
     pub fn delivered(&self, ids: &[&str], now: SystemTime) -> Result<Vec<bool>, String> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
+        let mut out = vec![false; ids.len()];
+        let shared = self.shared.read().unwrap_or_else(|e| e.into_inner());
+        let s = &shared.state;
+        // (position in `ids`, generation position, seq) of every live candidate
+        let mut check = Vec::new();
+        for (i, id) in ids.iter().enumerate() {
+            for low in shared.index.candidates(shared.index.tag(id)) {
+                let seq = full_seq(low, s.next_seq);
+                if let Some(g) = s.gen_of(seq).filter(|_| seq >= s.floor) {
+                    check.push((i, g, seq));
+                }
+            }
+        }
+        if check.is_empty() {
+            return Ok(out);
         }
         let fail = |what: &str, e: &dyn fmt::Display| fail(self.path.as_deref(), what, e);
         let now_ms = to_ms(now);
+        // begun under the lock: at least as new as the commit the index reflects
         let txn = self.db.begin_read().map_err(|e| fail("begin read", &e))?;
-        let floor = txn
-            .open_table(META)
-            .map_err(|e| fail("open meta", &e))?
-            .get("floor")
-            .map_err(|e| fail("read meta", &e))?
-            .map_or(0, |v| v.value());
-        let mut names = Vec::new();
-        let gens = txn.open_table(GENS).map_err(|e| fail("open gens", &e))?;
-        for g in gens.iter().map_err(|e| fail("read gens", &e))? {
-            let (n, _) = g.map_err(|e| fail("read gens", &e))?;
-            names.push(gen_name(n.value()));
+        let mut tables = HashMap::new();
+        for (i, g, seq) in check {
+            if out[i] {
+                continue;
+            }
+            let n = s.gens[g].0;
+            let table = match tables.entry(n) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(e) => e.insert(match txn.open_table(log_table(&gen_name(n))) {
+                    Ok(t) => Some(t),
+                    // deleted by a commit since: all its ids were evicted
+                    Err(TableError::TableDoesNotExist(_)) => None,
+                    Err(e) => return Err(fail("open generation", &e)),
+                }),
+            };
+            let Some(table) = table else { continue };
+            if let Some(v) = table.get(seq).map_err(|e| fail("read", &e))? {
+                let (id, at) = v.value();
+                out[i] = id == ids[i] && now_ms.saturating_sub(at) < self.ttl_ms;
+            }
         }
-        let tables = names
-            .iter()
-            .map(|n| txn.open_table(gen_table(n)))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| fail("open generation", &e))?;
-        ids.iter()
-            .map(|id| {
-                Ok(match newest(&tables, id).map_err(|e| fail("read", &e))? {
-                    Some((seq, at)) => seq >= floor && now_ms.saturating_sub(at) < self.ttl_ms,
-                    None => false,
-                })
-            })
-            .collect()
+        Ok(out)
     }
 }

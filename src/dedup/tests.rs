@@ -219,12 +219,70 @@ fn old_generations_are_deleted_and_the_window_stays_exact() {
     let txn = db.begin_read().unwrap();
     let mut stored = 0;
     for t in txn.list_tables().unwrap() {
-        if t.name().starts_with("ids.") {
+        if t.name().starts_with("log.") {
             use redb::ReadableTableMetadata;
-            stored += txn.open_table(gen_table(t.name())).unwrap().len().unwrap();
+            stored += txn.open_table(log_table(t.name())).unwrap().len().unwrap();
         }
     }
     assert!((1_000..=1_500).contains(&stored), "{stored} ids stored");
+}
+
+#[test]
+fn a_format_1_window_is_converted_on_open() {
+    // the layout format 1 wrote: ids as keys, in generations `ids.{n}`
+    let dir = tempfile::tempdir().unwrap();
+    let at = to_ms(t(0));
+    {
+        let db = Database::create(dir.path().join(FILE_NAME)).unwrap();
+        let txn = db.begin_write().unwrap();
+        {
+            let mut meta = txn.open_table(META).unwrap();
+            for (k, v) in [("format", 1), ("next_seq", 5), ("floor", 1)] {
+                meta.insert(k, v).unwrap();
+            }
+            let mut gens = txn.open_table(GENS).unwrap();
+            gens.insert(0, 0).unwrap();
+            gens.insert(1, 3).unwrap();
+            txn.open_table(BATCHES).unwrap().insert(0, at).unwrap();
+            let def = |n: &'static str| -> TableDefinition<'static, &'static str, (u64, u64)> {
+                TableDefinition::new(n)
+            };
+            let mut g0 = txn.open_table(def("ids.0")).unwrap();
+            for (id, seq) in [("a", 0), ("b", 1), ("c", 2)] {
+                g0.insert(id, (seq, at)).unwrap();
+            }
+            let mut g1 = txn.open_table(def("ids.1")).unwrap();
+            for (id, seq) in [("d", 3), ("e", 4)] {
+                g1.insert(id, (seq, at)).unwrap();
+            }
+        }
+        txn.commit().unwrap();
+    }
+    let mut w = DedupWindow::open(dir.path(), HOUR, 10).unwrap();
+    assert_eq!(w.len(), 4);
+    let all = ["a", "b", "c", "d", "e", "f"];
+    assert_eq!(
+        w.delivered(&all, t(1)).unwrap(),
+        [false, true, true, true, true, false]
+    );
+    w.record(&["b", "f", "a"], t(2)).unwrap();
+    assert_eq!(w.len(), 6);
+    drop(w);
+    let w = DedupWindow::open(dir.path(), HOUR, 10).unwrap();
+    assert!(all_delivered(&w, &all, t(3)));
+    drop(w);
+    let db = Database::open(dir.path().join(FILE_NAME)).unwrap();
+    let txn = db.begin_read().unwrap();
+    let format = txn.open_table(META).unwrap().get("format").unwrap();
+    assert_eq!(format.map(|v| v.value()), Some(FORMAT));
+    let mut names: Vec<String> = txn
+        .list_tables()
+        .unwrap()
+        .map(|t| t.name().to_string())
+        .filter(|n| n.contains('.'))
+        .collect();
+    names.sort();
+    assert_eq!(names, ["log.0", "log.1"]);
 }
 
 #[test]
@@ -425,16 +483,19 @@ mod model {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
         /// Small capacities start and delete generations constantly; the clock jumps
-        /// back and forth across the ttl.
+        /// back and forth across the ttl. With `colliding`, every id has the same
+        /// fingerprint: only the stored ids tell them apart.
         #[test]
         fn in_memory_matches_the_model(
+            colliding in any::<bool>(),
             ttl_s in 1u64..30,
             capacity in 1usize..8,
             ops in proptest::collection::vec(op(false), 1..60),
         ) {
             let names = ids(ALPHABET, "id");
             let ttl_ms = ttl_s * 1000;
-            let mut w = DedupWindow::in_memory(Duration::from_secs(ttl_s), capacity);
+            let index = if colliding { Index::colliding } else { Index::new };
+            let mut w = DedupWindow::in_memory_with(Duration::from_secs(ttl_s), capacity, index);
             let mut m = Model::default();
             let mut clock: i64 = 1_000;
             for op in ops {
@@ -458,6 +519,7 @@ mod model {
         /// that the real clock, which a reopen evicts with, expires nothing.
         #[test]
         fn on_disk_across_reopens_matches_the_model(
+            colliding in any::<bool>(),
             capacity in 1usize..8,
             ops in proptest::collection::vec(op(true), 1..40),
         ) {
@@ -465,7 +527,8 @@ mod model {
             let ttl_ms = HOUR.as_millis() as u64;
             let dir = tempfile::tempdir().unwrap();
             let mut capacity = capacity;
-            let mut w = DedupWindow::open(dir.path(), HOUR, capacity).unwrap();
+            let index = if colliding { Index::colliding } else { Index::new };
+            let mut w = DedupWindow::open_with(dir.path(), HOUR, capacity, index).unwrap();
             let mut m = Model::default();
             let mut clock: i64 = 0;
             for op in ops {
@@ -480,7 +543,7 @@ mod model {
                     Op::Reopen(c) => {
                         drop(w);
                         capacity = c;
-                        w = DedupWindow::open(dir.path(), HOUR, capacity).unwrap();
+                        w = DedupWindow::open_with(dir.path(), HOUR, capacity, index).unwrap();
                         m.trim(capacity);
                     }
                 }
