@@ -933,7 +933,8 @@ fn run_latency(rig: &Rig, run: usize) {
             .map(|i| hm_v2_message(&format!("LAT{i:010}"), &vin(i % o.vins), &mut g))
             .collect()
     };
-    let (cpu0, wall0, cpu1, wall1) = rig.rt.block_on(async {
+    let sub_pid = sub.id();
+    let (cpu0, wall0, cpu1, wall1, sub_cpu) = rig.rt.block_on(async {
         use rumqttc::v5::{mqttbytes::QoS, AsyncClient, MqttOptions};
         let tls = support::publisher::tls_config(
             &rig.pki,
@@ -963,9 +964,11 @@ fn run_latency(rig: &Rig, run: usize) {
         let period = Duration::from_nanos(1_000_000_000 / o.rate);
         let start = tokio::time::Instant::now();
         let mut window = (0.0, Instant::now());
+        let mut sub_cpu0 = 0.0;
         for (i, payload) in payloads.into_iter().enumerate() {
             if i == warmup {
                 window = (cpu_secs(pid), Instant::now());
+                sub_cpu0 = cpu_secs(sub_pid);
             }
             tokio::time::sleep_until(start + period * i as u32).await;
             sent[i].store(base.elapsed().as_nanos() as u64, Ordering::Release);
@@ -975,6 +978,7 @@ fn run_latency(rig: &Rig, run: usize) {
                 .expect("publish");
         }
         let end = (cpu_secs(pid), Instant::now());
+        let sub_cpu = cpu_secs(sub_pid) - sub_cpu0;
         // wait for both consumers to have everything (or 30 s)
         let deadline = Instant::now() + Duration::from_secs(30);
         while (v_lines.load(Ordering::Relaxed) < total || s_lines.load(Ordering::Relaxed) < total)
@@ -985,7 +989,7 @@ fn run_latency(rig: &Rig, run: usize) {
         let _ = client.disconnect().await;
         stop.store(true, Ordering::Relaxed);
         let _ = tokio::time::timeout(Duration::from_secs(2), driver).await;
-        (window.0, window.1, end.0, end.1)
+        (window.0, window.1, end.0, end.1, sub_cpu)
     });
     let rss = status_kib(pid, "VmHWM");
     stop_daemon(daemon, &dir);
@@ -1043,6 +1047,11 @@ fn run_latency(rig: &Rig, run: usize) {
         "vinstream CPU over the window: {:.2} s in {window:.1} s = {cpu_pct:.1} % of one core; peak RSS {:.1} MiB",
         cpu1 - cpu0,
         mib(rss)
+    );
+    // what users would otherwise run: a plain QoS 1 subscriber (auto-ack, no dedup, no fsync)
+    println!(
+        "mosquitto_sub CPU over the window: {sub_cpu:.2} s = {:.1} % of one core",
+        sub_cpu / window * 100.0
     );
     if !rig.opts.keep {
         let _ = std::fs::remove_dir_all(&dir);
