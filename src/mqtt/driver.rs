@@ -249,6 +249,8 @@ impl Driver {
                 slot,
                 shared: Some(self.shared.clone()),
                 bytes,
+                #[cfg(test)]
+                completed: None,
             },
         };
         (self.out)(delivery);

@@ -36,6 +36,9 @@ pub struct AckHandle {
     pub(super) shared: Option<Arc<Shared>>,
     /// Payload bytes this delivery holds in the pipeline.
     pub(super) bytes: usize,
+    /// Set on completion, for tests that watch when an ack is released.
+    #[cfg(test)]
+    pub(super) completed: Option<Arc<AtomicBool>>,
 }
 
 impl AckHandle {
@@ -45,10 +48,25 @@ impl AckHandle {
             slot: None,
             shared: None,
             bytes: 0,
+            #[cfg(test)]
+            completed: None,
         }
     }
 
+    /// A detached handle, and a flag its completion sets.
+    #[cfg(test)]
+    pub(crate) fn observed() -> (AckHandle, Arc<AtomicBool>) {
+        let flag = Arc::new(AtomicBool::new(false));
+        let mut h = AckHandle::detached();
+        h.completed = Some(flag.clone());
+        (h, flag)
+    }
+
     pub fn complete(mut self) {
+        #[cfg(test)]
+        if let Some(flag) = &self.completed {
+            flag.store(true, Ordering::Release);
+        }
         if let (Some(slot), Some(shared)) = (self.slot.take(), &self.shared) {
             shared.complete(slot);
         }

@@ -1,11 +1,11 @@
-//! The pipeline: normalize → dedup gate → fan-out to every sink → record → complete acks.
+//! The pipeline: normalize → dedup gate → fan-out to every sink → complete acks → record.
 //!
 //! Deliveries are taken in batches. Within a batch a repeated id joins the first copy
 //! (its ack waits for that copy's delivery); across batches the dedup window answers,
 //! together with the ids delivered but not yet committed ([`commit::Pending`]). Because
 //! batches are delivered one after another, an id is never "in flight" in two batches at
-//! once, which keeps the three dedup states of DESIGN.md simple. Recording the ids and
-//! completing the acks happens in [`commit`], overlapped with the next batch.
+//! once, which keeps the three dedup states of DESIGN.md simple. The acks complete once
+//! every sink accepted; recording the ids happens in [`commit`], in the background.
 
 mod commit;
 
@@ -165,8 +165,8 @@ impl Stage {
             telemetry::delivered(&r.source, r.signals.len(), waited);
         }
         debug!(records = out.records.len(), "batch delivered");
-        // Only now is an id "delivered": a crash before its commit means a redelivery,
-        // which the sinks see again (a duplicate), never a loss.
+        // Only now is an id "delivered" (and its message acked): a crash before its commit
+        // forgets the id, so a repeat from the provider would be a duplicate, never a loss.
         let ids = out.records.iter().map(|r| r.id.clone()).collect();
         let acks = out.waiters.into_iter().flatten().collect();
         self.committer.commit(pending, ids, acks).await;

@@ -53,6 +53,10 @@ impl Kept {
 }
 
 fn delivery(message_id: &str) -> Msg {
+    delivery_with(message_id, AckHandle::detached())
+}
+
+fn delivery_with(message_id: &str, ack: AckHandle) -> Msg {
     let payload =
         format!(r#"{{"vin":"WVWZZZ1JZXW000001","message_id":"{message_id}","data":{{}}}}"#);
     Msg::Delivery(Delivery {
@@ -60,7 +64,7 @@ fn delivery(message_id: &str) -> Msg {
         topic: "t".into(),
         payload: payload.into_bytes().into(),
         received_at: chrono::Utc::now(),
-        ack: AckHandle::detached(),
+        ack,
     })
 }
 
@@ -163,6 +167,36 @@ async fn a_repeat_while_the_first_copy_is_being_committed_is_no_second_record() 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acks_complete_once_every_sink_accepted_without_waiting_for_the_commit() {
+    let p = start();
+    let held = p.reader.block_commits();
+    let (ack, acked) = AckHandle::observed();
+    p.tx.send(delivery_with("a", ack)).unwrap();
+    assert_eq!(p.kept.wait_for(1).await, ["a"]);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !acked.load(std::sync::atomic::Ordering::Acquire) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the ack waited for the commit"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(
+        p.reader.delivered(&["hm:a"], SystemTime::now()).unwrap(),
+        [false],
+        "committed although the write lock is held"
+    );
+    drop(held);
+    drain(&p.tx).await;
+    assert_eq!(
+        p.reader.delivered(&["hm:a"], SystemTime::now()).unwrap(),
+        [true]
+    );
+    drop(p.tx);
+    p.task.await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_small_batches_are_all_committed_and_none_repeats() {
     let p = start();
     for i in 0..300 {
@@ -199,12 +233,13 @@ async fn a_malformed_delivery_is_acked_only_once_its_dead_letter_is_written() {
     let path = p.dir.path().join("dead-letter.jsonl");
     // A directory where the file goes: opening it for append fails, even as root.
     std::fs::create_dir(&path).unwrap();
+    let (ack, acked) = AckHandle::observed();
     p.tx.send(Msg::Delivery(Delivery {
         source: HELD.into(),
         topic: "live/level13/x".into(),
         payload: bytes::Bytes::from_static(b"not json"),
         received_at: chrono::Utc::now(),
-        ack: AckHandle::detached(),
+        ack,
     }))
     .unwrap();
     // Counted as malformed: the first write attempt follows without an await in between,
@@ -224,11 +259,13 @@ async fn a_malformed_delivery_is_acked_only_once_its_dead_letter_is_written() {
         "the malformed delivery was acked while its dead letter could not be written",
     )
     .await;
+    assert!(!acked.load(std::sync::atomic::Ordering::Acquire));
     std::fs::remove_dir(&path).unwrap();
     tokio::time::timeout(Duration::from_secs(10), done)
         .await
         .expect("acked within 10 s once the dead letter could be written")
         .unwrap();
+    assert!(acked.load(std::sync::atomic::Ordering::Acquire));
     let text = std::fs::read_to_string(&path).unwrap();
     let letters: Vec<serde_json::Value> = text
         .lines()

@@ -127,9 +127,9 @@ async fn sigkill_mid_stream_then_restart_loses_nothing() {
     eprintln!(
         "SIGKILL mid-stream: {dups} duplicate records (written but not yet acked at the kill)"
     );
-    // Only records written but not yet recorded as delivered can repeat: the persistent
-    // dedup window commits each batch right after the sinks took it, overlapped with the
-    // next ones, so at most 2,048 delivered ids are ever uncommitted (pipeline/commit.rs).
+    // Only records written but neither acked nor recorded as delivered can repeat: the
+    // persistent dedup window commits each batch right after the sinks took it, in the
+    // background, and at most 2,048 delivered ids are ever uncommitted (pipeline/commit.rs).
     assert!(dups <= 2048, "{dups} duplicates");
 }
 
