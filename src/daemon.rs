@@ -19,7 +19,6 @@ use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::{mpsc, oneshot};
 use tracing::{error, info, warn};
 
-/// Run from a config file: SIGHUP reloads it.
 /// Blocking-pool threads besides the workers: see [`runtime`].
 const BLOCKING_THREADS: usize = 2;
 
@@ -36,6 +35,7 @@ pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .build()
 }
 
+/// Run from a config file: SIGHUP reloads it.
 pub async fn run(config: Config, path: Option<PathBuf>) -> Result<(), String> {
     run_with(config, path, false, std::future::pending()).await
 }
