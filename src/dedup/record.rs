@@ -1,0 +1,180 @@
+//! Recording ids: one durable write transaction per call, which evicts what the ttl and
+//! the capacity no longer allow, appends the new ids, and then publishes them to the
+//! index (only after the commit, so a lookup never names an id the file may not hold).
+
+use super::index::full_seq;
+use super::{gen_name, log_table, to_ms, DedupWindow, State, BATCHES, GENS, META};
+use redb::{ReadableTable, WriteTransaction};
+use std::collections::HashMap;
+use std::time::SystemTime;
+
+impl DedupWindow {
+    /// Record `ids` as delivered at `now`, durably (one write transaction, fsync'd)
+    /// before returning. In the same transaction expired ids are evicted, then each new id
+    /// is admitted, evicting the oldest beyond `capacity` — a new id is always admitted.
+    /// An id already in the window is left as it is (not refreshed). On error nothing is
+    /// recorded. No ids: nothing is done (no transaction).
+    pub fn record(&mut self, ids: &[&str], now: SystemTime) -> Result<(), String> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let now_ms = to_ms(now);
+        let shared = self.read();
+        let mut s = shared.state.clone();
+        // never older than what is already there: recorded-at never decreases with seq
+        let stamp = now_ms.max(s.newest_ms);
+        let txn = self
+            .db
+            .begin_write()
+            .map_err(|e| self.fail("begin write", e))?;
+        self.evict(&txn, &mut s, now_ms)?;
+        let first_seq = s.next_seq;
+        // (tag, seq) of the admitted ids, for the index once committed
+        let mut added = Vec::with_capacity(ids.len());
+        // ids admitted by this call, which the index does not hold yet
+        let mut fresh: HashMap<&str, u64> = HashMap::with_capacity(ids.len());
+        {
+            let mut tables = s
+                .gens
+                .iter()
+                .map(|g| txn.open_table(log_table(&gen_name(g.0))))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| self.fail("open generation", e))?;
+            for &id in ids {
+                // after `evict`, every id at or above the floor is live: nothing to refresh
+                if fresh.get(id).is_some_and(|&seq| seq >= s.floor) {
+                    continue;
+                }
+                let tag = shared.index.tag(id);
+                let mut live = false;
+                for low in shared.index.candidates(tag) {
+                    let seq = full_seq(low, s.next_seq);
+                    let Some(g) = s.gen_of(seq).filter(|_| seq >= s.floor) else {
+                        continue;
+                    };
+                    let stored = tables[g].get(seq).map_err(|e| self.fail("read", e))?;
+                    if stored.is_some_and(|v| v.value().0 == id) {
+                        live = true;
+                        break;
+                    }
+                }
+                if live {
+                    continue;
+                }
+                let full = s
+                    .gens
+                    .last()
+                    .is_none_or(|&(_, start)| s.next_seq - start >= self.gen_size);
+                if full {
+                    let n = s.gens.last().map_or(0, |g| g.0 + 1);
+                    s.gens.push((n, s.next_seq));
+                    let table = txn
+                        .open_table(log_table(&gen_name(n)))
+                        .map_err(|e| self.fail("open generation", e))?;
+                    tables.push(table);
+                }
+                let current = tables.last_mut().expect("a generation was just ensured");
+                current
+                    .insert(s.next_seq, (id, stamp))
+                    .map_err(|e| self.fail("write", e))?;
+                added.push((tag, s.next_seq));
+                fresh.insert(id, s.next_seq);
+                s.next_seq += 1;
+                // exact capacity, id by id: a repeat later in this batch sees the eviction
+                s.floor = s.floor.max(s.next_seq.saturating_sub(self.capacity));
+            }
+        }
+        drop(shared);
+        if s.next_seq > first_seq {
+            let mut batches = txn
+                .open_table(BATCHES)
+                .map_err(|e| self.fail("open batches", e))?;
+            batches
+                .insert(first_seq, stamp)
+                .map_err(|e| self.fail("write batches", e))?;
+            s.newest_ms = stamp;
+        }
+        self.evict(&txn, &mut s, now_ms)?;
+        self.save(&txn, &s)?;
+        txn.commit().map_err(|e| self.fail("commit", e))?;
+        let mut shared = self.write();
+        for (tag, seq) in added {
+            if shared.index.is_full() {
+                let (next, floor) = (s.next_seq, s.floor);
+                shared.index.retain(|low| full_seq(low, next) >= floor);
+            }
+            shared.index.insert(tag, seq);
+        }
+        shared.state = s;
+        Ok(())
+    }
+
+    /// Moves `floor` past expired ids and below-capacity ones, forgets the batches below
+    /// it, and deletes the generations wholly below it.
+    pub(super) fn evict(
+        &self,
+        txn: &WriteTransaction,
+        s: &mut State,
+        now_ms: u64,
+    ) -> Result<(), String> {
+        s.floor = s.floor.max(s.next_seq.saturating_sub(self.capacity));
+        let mut batches = txn
+            .open_table(BATCHES)
+            .map_err(|e| self.fail("open batches", e))?;
+        loop {
+            let (start_at, end) = {
+                let mut it = batches.iter().map_err(|e| self.fail("read batches", e))?;
+                let Some(first) = it.next() else { break };
+                let (_, at) = first.map_err(|e| self.fail("read batches", e))?;
+                let end = match it.next() {
+                    Some(next) => next.map_err(|e| self.fail("read batches", e))?.0.value(),
+                    None => s.next_seq,
+                };
+                (at.value(), end)
+            };
+            if now_ms.saturating_sub(start_at) >= self.ttl_ms {
+                s.floor = s.floor.max(end);
+            } else if end > s.floor {
+                break;
+            }
+            batches
+                .pop_first()
+                .map_err(|e| self.fail("write batches", e))?;
+        }
+        drop(batches);
+        let mut gens = txn
+            .open_table(GENS)
+            .map_err(|e| self.fail("open gens", e))?;
+        while let Some(&(n, _)) = s.gens.first() {
+            let end = s.gens.get(1).map_or(s.next_seq, |g| g.1);
+            if end > s.floor {
+                break;
+            }
+            let name = gen_name(n);
+            txn.delete_table(log_table(&name))
+                .map_err(|e| self.fail("delete generation", e))?;
+            gens.remove(n).map_err(|e| self.fail("write gens", e))?;
+            s.gens.remove(0);
+        }
+        Ok(())
+    }
+
+    pub(super) fn save(&self, txn: &WriteTransaction, s: &State) -> Result<(), String> {
+        let mut meta = txn
+            .open_table(META)
+            .map_err(|e| self.fail("open meta", e))?;
+        for (key, value) in [("next_seq", s.next_seq), ("floor", s.floor)] {
+            meta.insert(key, value)
+                .map_err(|e| self.fail("write meta", e))?;
+        }
+        // a handful of entries; a batch may have started more than one generation
+        let mut gens = txn
+            .open_table(GENS)
+            .map_err(|e| self.fail("open gens", e))?;
+        for &(n, start) in &s.gens {
+            gens.insert(n, start)
+                .map_err(|e| self.fail("write gens", e))?;
+        }
+        Ok(())
+    }
+}
