@@ -103,6 +103,12 @@ impl Index {
 
     /// Keep only the entries whose sequence number (its low 32 bits) `keep` accepts.
     pub(super) fn retain(&mut self, mut keep: impl FnMut(u32) -> bool) {
+        // A slot that is empty now, before any removal: no probe path crosses it.
+        let start = self
+            .slots
+            .iter()
+            .position(|&s| s == 0)
+            .expect("the index is never full");
         for s in &mut self.slots {
             if *s != 0 && !keep(*s as u32) {
                 *s = 0;
@@ -110,14 +116,11 @@ impl Index {
             }
         }
         // A removed entry may have cut another's probe path: re-place every entry, in
-        // slot order starting after an empty slot, so each lands at the first free slot
-        // from its home (at or before where it was).
+        // slot order from `start`, so each lands at the first free slot from its home
+        // (at or before where it was). Starting at a slot a removal emptied would be
+        // wrong: an entry whose path crossed it would be placed before the entries
+        // behind `start` moved up, and their moving would cut its path again.
         let n = self.slots.len();
-        let start = self
-            .slots
-            .iter()
-            .position(|&s| s == 0)
-            .expect("the index is never full");
         for k in 1..=n {
             let i = (start + k) % n;
             let s = std::mem::take(&mut self.slots[i]);
@@ -186,17 +189,51 @@ mod tests {
         left.sort_unstable();
         assert_eq!(left, (0..100).filter(|s| s % 3 == 0).collect::<Vec<_>>());
         assert_eq!(ix.len, 34);
-        // and spread tags, with a cluster wrapping past the end of the table
-        let mut ix = Index::new(1_000);
-        let tags: Vec<u32> = (0..1_200).map(|i| ix.tag(&format!("id{i}"))).collect();
-        for (seq, &t) in tags.iter().enumerate() {
-            ix.insert(t, seq as u64);
+        // and spread tags, with clusters wrapping past the end of the table: each index
+        // has keys of its own, so this tries many layouts
+        for _ in 0..50 {
+            let mut ix = Index::new(1_000);
+            let tags: Vec<u32> = (0..1_200).map(|i| ix.tag(&format!("id{i}"))).collect();
+            for (seq, &t) in tags.iter().enumerate() {
+                ix.insert(t, seq as u64);
+            }
+            ix.retain(|s| s >= 600);
+            for (seq, &t) in tags.iter().enumerate() {
+                let found = ix.candidates(t).any(|s| s == seq as u32);
+                assert_eq!(found, seq >= 600, "seq {seq}");
+            }
         }
-        ix.retain(|s| s >= 600);
-        for (seq, &t) in tags.iter().enumerate() {
-            let found = ix.candidates(t).any(|s| s == seq as u32);
-            assert_eq!(found, seq >= 600, "seq {seq}");
+    }
+
+    /// A tag whose home slot is `home` in `ix`.
+    fn tag_at(ix: &Index, home: usize) -> u32 {
+        let n = ix.slots.len() as u64;
+        let tag = ((home as u64) << 32).div_ceil(n) as u32;
+        assert_eq!(ix.home(tag), home);
+        tag
+    }
+
+    #[test]
+    fn retain_keeps_paths_that_cross_the_first_emptied_slot() {
+        // Slots n-3 .. 2 hold w (dead), a, b, x (dead) — all homed at n-3 — then f
+        // (home n-1) and e (home n-2). Once w and x are gone, slot 0 is the lowest empty
+        // slot, and the paths of f and e cross it: re-placing from there put e at 1 and
+        // then moved f from 0 to n-1, which left e unreachable.
+        let mut ix = Index::new(30);
+        let n = ix.slots.len();
+        let (h3, h2, h1) = (tag_at(&ix, n - 3), tag_at(&ix, n - 2), tag_at(&ix, n - 1));
+        for seq in [100, 1, 2, 101] {
+            ix.insert(h3, seq); // w, a, b, x
         }
+        ix.insert(h1, 3); // f
+        ix.insert(h2, 4); // e
+        assert_eq!(ix.slots[2] as u32, 4, "e sits at slot 2");
+        ix.retain(|s| s < 100);
+        let mut left: Vec<u32> = ix.candidates(h3).collect();
+        left.sort_unstable();
+        assert_eq!(left, [1, 2]);
+        assert_eq!(ix.candidates(h1).collect::<Vec<_>>(), [3]);
+        assert_eq!(ix.candidates(h2).collect::<Vec<_>>(), [4]);
     }
 
     #[test]
