@@ -264,6 +264,17 @@ pub fn provider_ready(src: &str, ready: bool) {
         .set(i64::from(ready));
 }
 
+/// A dedup commit took `took` (at least half a second): the state_dir's disk stalled, and
+/// past 2,048 uncommitted ids the pipeline, and every ack, waits for it. Not rate-limited:
+/// each line stands for half a second of stall.
+pub fn slow_commit(ids: usize, took: Duration) {
+    warn!(
+        ids,
+        took_ms = u64::try_from(took.as_millis()).unwrap_or(u64::MAX),
+        "slow dedup commit: the disk of state_dir stalled"
+    );
+}
+
 /// Rate-limit a repeated log line: true at most once a minute per key.
 fn loud(key: &str) -> bool {
     let mut q = metrics().quiet.lock().unwrap_or_else(|p| p.into_inner());

@@ -41,6 +41,9 @@ const GROUP_IDS: usize = MAX_BATCH;
 /// At 2,000 msg/s, 1 ms meant ~240 commits a second (docs/performance.md).
 const LINGER: Duration = Duration::from_millis(20);
 const LINGER_IDS: usize = 256;
+/// A commit this slow is logged: the state_dir's disk stalled, and once [`UNCOMMITTED`]
+/// ids wait the pipeline (and every ack) waits with them.
+pub(super) const SLOW_COMMIT: Duration = Duration::from_millis(500);
 /// Delivered ids not yet committed, at most: what a crash can repeat.
 pub(super) const UNCOMMITTED: usize = 4 * MAX_BATCH;
 
@@ -171,6 +174,8 @@ async fn run(window: DedupWindow, mut rx: mpsc::UnboundedReceiver<Job>, committe
             let mut w = window
                 .take()
                 .expect("the window is back after every commit");
+            let started = std::time::Instant::now();
+            let n_ids = ids.len();
             let (w, recorded) = tokio::task::spawn_blocking(move || {
                 let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
                 let recorded = w.record(&refs, SystemTime::now());
@@ -179,6 +184,10 @@ async fn run(window: DedupWindow, mut rx: mpsc::UnboundedReceiver<Job>, committe
             .await
             .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
             window = Some(w);
+            let took = started.elapsed();
+            if took >= SLOW_COMMIT {
+                crate::telemetry::slow_commit(n_ids, took);
+            }
             if let Err(e) = recorded {
                 error!(error = %e, "could not record delivered ids; if the provider sends them again they repeat");
             }

@@ -281,3 +281,46 @@ async fn a_malformed_delivery_is_acked_only_once_its_dead_letter_is_written() {
     drop(p.tx);
     p.task.await.unwrap();
 }
+
+/// Log lines written while `f` runs on this thread (a current-thread runtime keeps the
+/// pipeline's tasks here; blocking work logs nothing that is checked).
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_commit_that_takes_longer_than_half_a_second_is_logged() {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let sink = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || Captured(sink.clone()))
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let text = || String::from_utf8(log.lock().unwrap().clone()).unwrap();
+    let p = start();
+    // a quick commit says nothing
+    p.tx.send(delivery("fast")).unwrap();
+    drain(&p.tx).await;
+    assert!(!text().contains("slow dedup commit"), "{}", text());
+    // the disk "stalls": the commit waits for redb's write lock longer than the limit
+    let held = p.reader.block_commits();
+    p.tx.send(delivery("slow")).unwrap();
+    p.kept.wait_for(2).await;
+    // the stall itself is the stimulus here, not a wait for something to happen
+    tokio::time::sleep(commit::SLOW_COMMIT + Duration::from_millis(100)).await;
+    drop(held);
+    drain(&p.tx).await;
+    assert!(text().contains("slow dedup commit"), "{}", text());
+    drop(p.tx);
+    p.task.await.unwrap();
+}
