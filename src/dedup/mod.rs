@@ -99,6 +99,9 @@ pub struct DedupWindow {
 struct Shared {
     state: State,
     index: Index,
+    /// Tests: the next `record` fails as a full or broken disk would make it.
+    #[cfg(test)]
+    fail_next_record: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -206,6 +209,8 @@ impl DedupWindow {
             shared: Arc::new(RwLock::new(Shared {
                 state: s.clone(),
                 index: index(capacity),
+                #[cfg(test)]
+                fail_next_record: false,
             })),
         };
         let txn = w.db.begin_write().map_err(|e| w.fail("begin write", e))?;

@@ -29,6 +29,15 @@ impl DedupReader {
         self.db.begin_write().expect("a write transaction")
     }
 
+    /// Makes the window's next `record` fail (nothing recorded), as a broken disk would.
+    #[cfg(test)]
+    pub(crate) fn fail_next_record(&self) {
+        self.shared
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .fail_next_record = true;
+    }
+
     /// Which of `ids` were delivered within the window at `now`, as of the last commit.
     pub fn delivered(&self, ids: &[&str], now: SystemTime) -> Result<Vec<bool>, String> {
         let mut out = vec![false; ids.len()];

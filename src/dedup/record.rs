@@ -18,6 +18,10 @@ impl DedupWindow {
         if ids.is_empty() {
             return Ok(());
         }
+        #[cfg(test)]
+        if std::mem::take(&mut self.write().fail_next_record) {
+            return Err(self.fail("commit", "injected failure"));
+        }
         let now_ms = to_ms(now);
         let shared = self.read();
         let mut s = shared.state.clone();

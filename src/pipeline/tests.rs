@@ -282,6 +282,33 @@ async fn a_malformed_delivery_is_acked_only_once_its_dead_letter_is_written() {
     p.task.await.unwrap();
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_commit_loses_nothing_and_the_pipeline_goes_on() {
+    let p = start();
+    p.reader.fail_next_record();
+    let (ack, acked) = AckHandle::observed();
+    p.tx.send(delivery_with("a", ack)).unwrap();
+    drain(&p.tx).await;
+    // delivered and acked, but not recorded: the window does not know "a"
+    assert!(acked.load(std::sync::atomic::Ordering::Acquire));
+    let now = SystemTime::now();
+    assert_eq!(p.reader.delivered(&["hm:a"], now).unwrap(), [false]);
+    // so a repeat of "a" is a duplicate (the documented cost), never a loss, and the
+    // pipeline and later commits go on
+    p.tx.send(delivery("a")).unwrap();
+    p.tx.send(delivery("b")).unwrap();
+    drain(&p.tx).await;
+    assert_eq!(p.kept.ids(), ["a", "a", "b"]);
+    assert_eq!(
+        p.reader
+            .delivered(&["hm:a", "hm:b"], SystemTime::now())
+            .unwrap(),
+        [true, true]
+    );
+    drop(p.tx);
+    p.task.await.unwrap();
+}
+
 /// Log lines written while `f` runs on this thread (a current-thread runtime keeps the
 /// pipeline's tasks here; blocking work logs nothing that is checked).
 struct Captured(Arc<Mutex<Vec<u8>>>);
