@@ -119,6 +119,25 @@ impl State {
     fn gen_of(&self, seq: u64) -> Option<usize> {
         self.gens.partition_point(|g| g.1 <= seq).checked_sub(1)
     }
+
+    /// The sequence number an index entry names (by its low 32 bits), if it is still in
+    /// the window.
+    fn live_seq(&self, low: u32) -> Option<u64> {
+        Some(full_seq(low, self.next_seq)).filter(|&seq| seq >= self.floor)
+    }
+
+    /// Where the index says an id with `tag` may be stored: (position in `gens`, seq) of
+    /// each live candidate. Each one still has to be confirmed against the stored id.
+    fn candidates<'a>(
+        &'a self,
+        index: &'a Index,
+        tag: u32,
+    ) -> impl Iterator<Item = (usize, u64)> + 'a {
+        index
+            .candidates(tag)
+            .filter_map(|low| self.live_seq(low))
+            .filter_map(|seq| Some((self.gen_of(seq)?, seq)))
+    }
 }
 
 impl fmt::Debug for DedupWindow {
@@ -337,16 +356,26 @@ impl DedupWindow {
     }
 
     fn read(&self) -> RwLockReadGuard<'_, Shared> {
-        self.shared.read().unwrap_or_else(|e| e.into_inner())
+        read(&self.shared)
     }
 
     fn write(&self) -> RwLockWriteGuard<'_, Shared> {
-        self.shared.write().unwrap_or_else(|e| e.into_inner())
+        write(&self.shared)
     }
 
     fn fail(&self, what: &str, e: impl fmt::Display) -> String {
         fail(self.path.as_deref(), what, e)
     }
+}
+
+/// A panic while the lock was held cannot leave `Shared` half-updated in a way that
+/// loses anything (an index entry is one word), so a poisoned lock is used as it is.
+fn read(shared: &RwLock<Shared>) -> RwLockReadGuard<'_, Shared> {
+    shared.read().unwrap_or_else(|e| e.into_inner())
+}
+
+fn write(shared: &RwLock<Shared>) -> RwLockWriteGuard<'_, Shared> {
+    shared.write().unwrap_or_else(|e| e.into_inner())
 }
 
 fn fail(path: Option<&Path>, what: &str, e: impl fmt::Display) -> String {

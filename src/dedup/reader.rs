@@ -1,6 +1,6 @@
 //! Lookups that run beside the writer (see [`DedupReader`]).
 
-use super::{fail, full_seq, gen_name, log_table, to_ms, Shared};
+use super::{fail, gen_name, log_table, to_ms, Shared};
 use redb::{Database, ReadableDatabase, TableError};
 use std::collections::hash_map::{Entry, HashMap};
 use std::fmt;
@@ -32,26 +32,19 @@ impl DedupReader {
     /// Makes the window's next `record` fail (nothing recorded), as a broken disk would.
     #[cfg(test)]
     pub(crate) fn fail_next_record(&self) {
-        self.shared
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .fail_next_record = true;
+        super::write(&self.shared).fail_next_record = true;
     }
 
     /// Which of `ids` were delivered within the window at `now`, as of the last commit.
     pub fn delivered(&self, ids: &[&str], now: SystemTime) -> Result<Vec<bool>, String> {
         let mut out = vec![false; ids.len()];
-        let shared = self.shared.read().unwrap_or_else(|e| e.into_inner());
+        let shared = super::read(&self.shared);
         let s = &shared.state;
         // (position in `ids`, generation position, seq) of every live candidate
         let mut check = Vec::new();
         for (i, id) in ids.iter().enumerate() {
-            for low in shared.index.candidates(shared.index.tag(id)) {
-                let seq = full_seq(low, s.next_seq);
-                if let Some(g) = s.gen_of(seq).filter(|_| seq >= s.floor) {
-                    check.push((i, g, seq));
-                }
-            }
+            let tag = shared.index.tag(id);
+            check.extend(s.candidates(&shared.index, tag).map(|(g, seq)| (i, g, seq)));
         }
         if check.is_empty() {
             return Ok(out);

@@ -2,7 +2,6 @@
 //! the capacity no longer allow, appends the new ids, and then publishes them to the
 //! index (only after the commit, so a lookup never names an id the file may not hold).
 
-use super::index::full_seq;
 use super::{gen_name, log_table, to_ms, DedupWindow, State, BATCHES, GENS, META};
 use redb::{ReadableTable, WriteTransaction};
 use std::collections::HashMap;
@@ -51,11 +50,7 @@ impl DedupWindow {
                 }
                 let tag = shared.index.tag(id);
                 let mut live = false;
-                for low in shared.index.candidates(tag) {
-                    let seq = full_seq(low, s.next_seq);
-                    let Some(g) = s.gen_of(seq).filter(|_| seq >= s.floor) else {
-                        continue;
-                    };
+                for (g, seq) in s.candidates(&shared.index, tag) {
                     let stored = tables[g].get(seq).map_err(|e| self.fail("read", e))?;
                     if stored.is_some_and(|v| v.value().0 == id) {
                         live = true;
@@ -104,8 +99,7 @@ impl DedupWindow {
         let mut shared = self.write();
         for (tag, seq) in added {
             if shared.index.is_full() {
-                let (next, floor) = (s.next_seq, s.floor);
-                shared.index.retain(|low| full_seq(low, next) >= floor);
+                shared.index.retain(|low| s.live_seq(low).is_some());
             }
             shared.index.insert(tag, seq);
         }
