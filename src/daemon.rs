@@ -19,17 +19,32 @@ use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::{mpsc, oneshot};
 use tracing::{error, info, warn};
 
-/// Blocking-pool threads besides the workers: see [`runtime`].
-const BLOCKING_THREADS: usize = 2;
+/// Blocking-pool threads besides the worker: see [`runtime`]. Three, so that the kinds
+/// of blocking work that overlap — a dedup commit, a webhook spool append, and the
+/// stand-in worker of a `block_in_place` write — each find a thread: with one worker, a
+/// stand-in that waited for a thread would leave every task waiting with it.
+const BLOCKING_THREADS: usize = 3;
 
-/// The runtime `run` and `demo` drive the pipeline on. Its blocking pool (dedup commits,
-/// spool and file writes, `block_in_place`'s stand-in workers) is capped at
-/// [`BLOCKING_THREADS`]: tokio's default of up to 512 let a backlog drain grow to ~8
+/// The runtime `run` and `demo` drive the pipeline on.
+///
+/// One worker thread: at steady rates every message is a batch of its own, and with two
+/// workers each hand-off between the driver, the pipeline and the committer could wake
+/// the other worker — about two context switches per message, a third of the CPU at
+/// 2,000 msg/s. One worker halves them at the same drain rate (docs/performance.md); the
+/// parallelism a drain uses comes from the blocking pool (dedup commits, file writes)
+/// and the broker. The runtime stays multi-threaded so that a blocking write can hand
+/// the worker's tasks to a stand-in thread (`block_in_place`).
+///
+/// The blocking pool (dedup commits, spool and file writes, those stand-ins) is capped
+/// at [`BLOCKING_THREADS`]: tokio's default of up to 512 let a backlog drain grow to ~8
 /// threads, each with its own glibc malloc arena, and that cost 10–15 MiB of peak RSS
-/// (docs/performance.md) for no gain in rate. No blocking task here waits on another
-/// task, so a small pool queues work, it cannot deadlock.
+/// (docs/performance.md) for no gain in rate; with the worker, the process has at most
+/// four threads besides `main`, as many as it had with two workers and a pool of two. No
+/// blocking task here waits on another task, so a small pool queues work, it cannot
+/// deadlock.
 pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
         .max_blocking_threads(BLOCKING_THREADS)
         .enable_all()
         .build()
@@ -324,12 +339,12 @@ mod tests {
     /// own. Each task waits (up to a deadline) for one more to run beside it, so without
     /// the cap all of them would run at once.
     #[test]
-    fn the_runtime_runs_at_most_two_blocking_tasks_at_once() {
+    fn the_runtime_caps_its_blocking_tasks() {
         let rt = super::runtime().unwrap();
         let running = Arc::new(AtomicUsize::new(0));
         let most = Arc::new(AtomicUsize::new(0));
         rt.block_on(async {
-            let tasks: Vec<_> = (0..4)
+            let tasks: Vec<_> = (0..super::BLOCKING_THREADS + 2)
                 .map(|_| {
                     let (running, most) = (running.clone(), most.clone());
                     tokio::task::spawn_blocking(move || {
