@@ -421,3 +421,36 @@ fn the_v1_fixture_without_a_capability_wrapper_is_repaired() {
     assert_eq!(r.signals[0].path, "Vehicle.Service.TimeToService");
     assert_eq!(r.signals[0].value, json!(14 * 86400));
 }
+
+/// A payload that is not valid UTF-8 (inside a string, or outside one) is refused with
+/// serde_json's own message and position, as when every payload was parsed as bytes; a
+/// valid one with non-ASCII text keeps it.
+#[test]
+fn invalid_utf8_is_refused_with_serde_jsons_message_and_non_ascii_text_is_kept() {
+    let normalize = |payload: &[u8]| {
+        providers::normalize(
+            ProviderKind::HighMobilityV2,
+            "hm",
+            "",
+            payload,
+            chrono::Utc::now(),
+        )
+    };
+    let good = br#"{"version":2,"application_id":"a","message_id":"m","vin":"V","data":{"charging":{"status":[{"data":"charging"}]}}}"#;
+    for bad in [
+        good.to_vec()
+            .splice(59..59, [0xff, 0xfe])
+            .collect::<Vec<u8>>(), // inside "vin"
+        [&good[..], b" \xc3"].concat(), // after the document
+        b"{\"version\":2,\"vin\":\"\xe2\x82\"}".to_vec(), // truncated sequence
+    ] {
+        let expected = serde_json::from_slice::<Value>(&bad).unwrap_err();
+        let err = normalize(&bad).expect_err("invalid UTF-8 accepted");
+        assert_eq!(err.reason, format!("payload is not JSON: {expected}"));
+    }
+    let text = String::from_utf8(good.to_vec())
+        .unwrap()
+        .replace("\"m\"", "\"mëssage-✓\"");
+    let record = normalize(text.as_bytes()).expect("valid UTF-8 refused");
+    assert_eq!(record.message_id, "mëssage-✓");
+}
