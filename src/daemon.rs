@@ -44,17 +44,27 @@ const BLOCKING_THREADS: usize = 3;
 /// deadlock.
 ///
 /// A drain with a webhook sink is ~15 % faster on two workers (the HTTP client runs
-/// beside the pipeline); `TOKIO_WORKER_THREADS` in the environment, which tokio reads
-/// when the count is not set here, chooses that.
+/// beside the pipeline); `TOKIO_WORKER_THREADS` in the environment chooses that.
 pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    let mut builder = tokio::runtime::Builder::new_multi_thread();
-    if std::env::var_os("TOKIO_WORKER_THREADS").is_none() {
-        builder.worker_threads(1);
-    }
-    builder
+    let workers = worker_threads(std::env::var("TOKIO_WORKER_THREADS").ok().as_deref())?;
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
         .max_blocking_threads(BLOCKING_THREADS)
         .enable_all()
         .build()
+}
+
+/// The worker count: 1, or what `TOKIO_WORKER_THREADS` says. tokio would read the
+/// variable itself, but panic on a bad value; this names it instead.
+fn worker_threads(env: Option<&str>) -> std::io::Result<usize> {
+    match env.map(|v| (v, v.trim().parse::<usize>())) {
+        None => Ok(1),
+        Some((_, Ok(n))) if n > 0 => Ok(n),
+        Some((v, _)) => Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("TOKIO_WORKER_THREADS must be a number of threads (1 or more), not {v:?}"),
+        )),
+    }
 }
 
 /// Run from a config file: SIGHUP reloads it.
@@ -342,15 +352,21 @@ mod tests {
     use std::sync::Arc;
     use std::time::{Duration, Instant};
 
-    /// One worker by default; `TOKIO_WORKER_THREADS`, when set, is tokio's to read.
+    /// One worker unless `TOKIO_WORKER_THREADS` says otherwise; a bad value is an error
+    /// that names the variable, not tokio's panic.
     #[test]
     fn the_runtime_has_one_worker_unless_the_environment_says_otherwise() {
+        use super::worker_threads;
+        assert_eq!(worker_threads(None).unwrap(), 1);
+        assert_eq!(worker_threads(Some("2")).unwrap(), 2);
+        assert_eq!(worker_threads(Some(" 3 ")).unwrap(), 3);
+        for bad in ["0", "", "two", "-1"] {
+            let e = worker_threads(Some(bad)).unwrap_err().to_string();
+            assert!(e.contains("TOKIO_WORKER_THREADS") && e.contains(bad), "{e}");
+        }
         let rt = super::runtime().unwrap();
-        let expected = std::env::var("TOKIO_WORKER_THREADS")
-            .ok()
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(1);
-        assert_eq!(rt.metrics().num_workers(), expected);
+        let expected = worker_threads(std::env::var("TOKIO_WORKER_THREADS").ok().as_deref());
+        assert_eq!(rt.metrics().num_workers(), expected.unwrap());
     }
 
     /// Blocking tasks beyond the cap wait for a thread instead of getting one of their

@@ -92,8 +92,6 @@ mod tests {
     use std::borrow::Cow;
     use std::sync::Arc;
 
-    /// The hand-written line is the derive's, for strings that need escaping and strings
-    /// that do not, optional keys present and absent.
     /// Every ASCII byte, at every position of strings of 1 to 70 bytes (so in the
     /// vectorized body of the escape scan and in its tail), is written as serde writes it.
     #[test]
@@ -112,6 +110,8 @@ mod tests {
         }
     }
 
+    /// The hand-written line is the derive's, for strings that need escaping and strings
+    /// that do not, optional keys present and absent.
     #[test]
     fn the_json_line_is_what_serde_writes() {
         let tricky = [

@@ -1,4 +1,4 @@
-//! JSON Lines on stdout, one write and one flush per batch. Logs never go here.
+//! JSON Lines on stdout, written batch by batch. Logs never go here.
 //!
 //! The batch is serialized into one buffer (no allocation per record) and written with
 //! the standard library's stdout, locked once per batch. A write may block (a full pipe,
@@ -104,25 +104,25 @@ impl Sink for StdoutSink {
         for r in batch {
             r.write_json_line(&mut buf);
         }
-        let multi_thread =
-            Handle::try_current().is_ok_and(|h| h.runtime_flavor() == RuntimeFlavor::MultiThread);
         let sent = if self.pollable {
             write_what_fits(&mut std::io::stdout().lock(), &buf)?
         } else {
             0
         };
-        if sent == buf.len() {
-            // All of it went out without blocking.
-        } else if multi_thread {
-            tokio::task::block_in_place(|| write_out(&buf[sent..]))?;
-        } else {
-            let bytes = std::mem::take(&mut *buf);
-            let (result, bytes) =
-                tokio::task::spawn_blocking(move || (write_out(&bytes[sent..]), bytes))
-                    .await
-                    .map_err(|e| SinkError::Other(format!("stdout writer: {e}")))?;
-            *buf = bytes;
-            result?;
+        if sent < buf.len() {
+            let multi_thread = Handle::try_current()
+                .is_ok_and(|h| h.runtime_flavor() == RuntimeFlavor::MultiThread);
+            if multi_thread {
+                tokio::task::block_in_place(|| write_out(&buf[sent..]))?;
+            } else {
+                let bytes = std::mem::take(&mut *buf);
+                let (result, bytes) =
+                    tokio::task::spawn_blocking(move || (write_out(&bytes[sent..]), bytes))
+                        .await
+                        .map_err(|e| SinkError::Other(format!("stdout writer: {e}")))?;
+                *buf = bytes;
+                result?;
+            }
         }
         // Do not keep a huge buffer around after a burst.
         if buf.capacity() > 4 << 20 {
