@@ -275,6 +275,15 @@ pub fn slow_commit(ids: usize, took: Duration) {
     );
 }
 
+/// A dedup commit failed (a broken or full disk): the batch was delivered and acked, but
+/// the window does not know its ids, so a redelivery of them comes out again.
+pub fn record_failed(error: &dyn std::fmt::Display) {
+    tracing::error!(
+        error = %error,
+        "could not record delivered ids; if the provider sends them again they repeat"
+    );
+}
+
 /// Rate-limit a repeated log line: true at most once a minute per key.
 fn loud(key: &str) -> bool {
     let mut q = metrics().quiet.lock().unwrap_or_else(|p| p.into_inner());

@@ -31,7 +31,6 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
-use tracing::error;
 
 /// A group stops growing at this many ids: it bounds what a crash can forget.
 const GROUP_IDS: usize = MAX_BATCH;
@@ -189,7 +188,7 @@ async fn run(window: DedupWindow, mut rx: mpsc::UnboundedReceiver<Job>, committe
                 crate::telemetry::slow_commit(n_ids, took);
             }
             if let Err(e) = recorded {
-                error!(error = %e, "could not record delivered ids; if the provider sends them again they repeat");
+                crate::telemetry::record_failed(&e);
             }
         }
         if let Some(n) = last {

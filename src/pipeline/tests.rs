@@ -282,8 +282,37 @@ async fn a_malformed_delivery_is_acked_only_once_its_dead_letter_is_written() {
     p.task.await.unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+/// Log lines written on this thread while the guard lives (a current-thread runtime
+/// keeps the pipeline's tasks here; blocking work logs nothing that is checked).
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn capture_logs() -> (tracing::subscriber::DefaultGuard, impl Fn() -> String) {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let sink = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || Captured(sink.clone()))
+        .with_ansi(false)
+        .finish();
+    let guard = tracing::subscriber::set_default(subscriber);
+    (guard, move || {
+        String::from_utf8(log.lock().unwrap().clone()).unwrap()
+    })
+}
+
+#[tokio::test(flavor = "current_thread")]
 async fn a_failed_commit_loses_nothing_and_the_pipeline_goes_on() {
+    let (_guard, text) = capture_logs();
     let p = start();
     p.reader.fail_next_record();
     let (ack, acked) = AckHandle::observed();
@@ -293,6 +322,11 @@ async fn a_failed_commit_loses_nothing_and_the_pipeline_goes_on() {
     assert!(acked.load(std::sync::atomic::Ordering::Acquire));
     let now = SystemTime::now();
     assert_eq!(p.reader.delivered(&["hm:a"], now).unwrap(), [false]);
+    assert!(
+        text().contains("could not record delivered ids"),
+        "{}",
+        text()
+    );
     // so a repeat of "a" is a duplicate (the documented cost), never a loss, and the
     // pipeline and later commits go on
     p.tx.send(delivery("a")).unwrap();
@@ -309,31 +343,9 @@ async fn a_failed_commit_loses_nothing_and_the_pipeline_goes_on() {
     p.task.await.unwrap();
 }
 
-/// Log lines written while `f` runs on this thread (a current-thread runtime keeps the
-/// pipeline's tasks here; blocking work logs nothing that is checked).
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn a_commit_that_takes_longer_than_half_a_second_is_logged() {
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let sink = log.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || Captured(sink.clone()))
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    let text = || String::from_utf8(log.lock().unwrap().clone()).unwrap();
+    let (_guard, text) = capture_logs();
     let p = start();
     // a quick commit says nothing
     p.tx.send(delivery("fast")).unwrap();
