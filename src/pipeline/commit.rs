@@ -30,16 +30,16 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
-use tokio::time::Instant;
 
 /// A group stops growing at this many ids: it bounds what a crash can forget.
 const GROUP_IDS: usize = MAX_BATCH;
-/// A group smaller than [`LINGER_IDS`] waits this long for more batches: at low rates
-/// (one message per batch) one fsync then serves many messages. Acks do not wait for it,
-/// so it costs no latency; it only widens what a crash forgets, by at most this long.
-/// At 2,000 msg/s, 1 ms meant ~240 commits a second (docs/performance.md).
-const LINGER: Duration = Duration::from_millis(20);
-const LINGER_IDS: usize = 256;
+/// A group smaller than [`GROUP_IDS`] waits this long for more batches: at low rates (one
+/// message per batch) one fsync then serves many messages. Acks do not wait for it, so it
+/// costs no latency; it only widens what a crash forgets — by at most this long, and
+/// never past [`UNCOMMITTED`] ids. At 2,000 msg/s a 20 ms linger meant 50 commits a
+/// second, ~2 points of a core in `pwrite` and `fdatasync` (docs/performance.md); at
+/// 250 ms a group fills to [`GROUP_IDS`] first.
+pub(super) const LINGER: Duration = Duration::from_millis(250);
 /// A commit this slow is logged: the state_dir's disk stalled, and once [`UNCOMMITTED`]
 /// ids wait the pipeline (and every ack) waits with them.
 pub(super) const SLOW_COMMIT: Duration = Duration::from_millis(500);
@@ -66,6 +66,8 @@ pub(super) struct Pending {
     ids: HashMap<String, u64>,
     /// Batches up to this number are committed (0: none; batches count from 1).
     committed: Arc<AtomicU64>,
+    /// `committed` as of the last prune: every id kept has a higher batch number.
+    pruned: u64,
     next: u64,
 }
 
@@ -74,9 +76,11 @@ impl Pending {
     /// then either committed (and a read transaction begun after this call sees it) or
     /// was never delivered.
     pub(super) fn prune(&mut self) {
+        // Once per commit, not per lookup: a long linger keeps hundreds of ids here.
         let committed = self.committed.load(Ordering::Acquire);
-        if self.ids.values().any(|&n| n <= committed) {
+        if committed > self.pruned {
             self.ids.retain(|_, n| *n > committed);
+            self.pruned = committed;
         }
     }
 
@@ -204,7 +208,10 @@ async fn run(window: DedupWindow, mut rx: mpsc::UnboundedReceiver<Job>, committe
 /// `first` and whatever follows it closely: everything already queued, and while the
 /// group is small, what arrives within [`LINGER`]. A flush ends the group at once.
 async fn gather(first: Job, rx: &mut mpsc::UnboundedReceiver<Job>) -> Vec<Job> {
-    let deadline = Instant::now() + LINGER;
+    // One timer per group: a timeout per batch registered and cancelled a timer for
+    // every message at low rates.
+    let linger = tokio::time::sleep(LINGER);
+    tokio::pin!(linger);
     let mut ids = 0;
     let mut group = Vec::new();
     let mut next = Some(first);
@@ -217,14 +224,37 @@ async fn gather(first: Job, rx: &mut mpsc::UnboundedReceiver<Job>) -> Vec<Job> {
         if flush || ids >= GROUP_IDS {
             break;
         }
-        next = match rx.try_recv() {
-            Ok(job) => Some(job),
-            Err(_) if ids >= LINGER_IDS => None,
-            Err(_) => tokio::time::timeout_at(deadline, rx.recv())
-                .await
-                .ok()
-                .flatten(),
+        next = tokio::select! {
+            biased;
+            job = rx.recv() => job,
+            () = &mut linger => None,
         };
     }
     group
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prune_forgets_exactly_the_committed_batches() {
+        let mut p = Pending::default();
+        for (n, id) in ["a", "b", "c"].into_iter().enumerate() {
+            p.ids.insert(id.to_owned(), n as u64 + 1);
+        }
+        p.next = 3;
+        p.prune();
+        assert!(["a", "b", "c"].iter().all(|id| p.contains(id)));
+        p.committed.store(2, Ordering::Release);
+        p.prune();
+        assert!(!p.contains("a") && !p.contains("b") && p.contains("c"));
+        // nothing committed since: a later batch stays
+        p.ids.insert("d".to_owned(), 4);
+        p.prune();
+        assert!(p.contains("c") && p.contains("d"));
+        p.committed.store(4, Ordering::Release);
+        p.prune();
+        assert!(p.ids.is_empty());
+    }
 }

@@ -355,8 +355,9 @@ async fn a_commit_that_takes_longer_than_half_a_second_is_logged() {
     let held = p.reader.block_commits();
     p.tx.send(delivery("slow")).unwrap();
     p.kept.wait_for(2).await;
-    // the stall itself is the stimulus here, not a wait for something to happen
-    tokio::time::sleep(commit::SLOW_COMMIT + Duration::from_millis(100)).await;
+    // the stall itself is the stimulus here, not a wait for something to happen; the
+    // commit begins once the group's linger is over
+    tokio::time::sleep(commit::LINGER + commit::SLOW_COMMIT + Duration::from_millis(100)).await;
     drop(held);
     drain(&p.tx).await;
     assert!(text().contains("slow dedup commit"), "{}", text());
