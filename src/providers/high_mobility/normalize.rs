@@ -338,11 +338,11 @@ fn walk_property(
     out: &mut Vec<Signal>,
 ) {
     let row = mapping::lookup(capability, property);
-    let entries: Vec<&Node<'_>> = match value {
-        Node::Array(entries) => entries.iter().collect(),
-        entry => vec![entry],
+    let entries: &[Node<'_>] = match value {
+        Node::Array(entries) => entries,
+        entry => std::slice::from_ref(entry),
     };
-    for entry in &entries {
+    for entry in entries {
         walk_entry(capability, property, row.map(|r| r.rule), entry, ctx, out);
     }
     if let Some(Rule::TroubleCodes) = row.map(|r| r.rule) {
