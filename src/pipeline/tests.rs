@@ -217,6 +217,25 @@ async fn many_small_batches_are_all_committed_and_none_repeats() {
     p.task.await.unwrap();
 }
 
+/// A clean shutdown commits the group that is still lingering (it does not drop it, and
+/// does not wait out the linger): the restarted daemon must know those ids.
+#[tokio::test]
+async fn closing_commits_the_group_still_waiting_for_its_linger() {
+    let p = start();
+    for id in ["x", "y", "z"] {
+        p.tx.send(delivery(id)).unwrap();
+    }
+    // delivered, and closed long before the 250 ms linger would have committed them
+    p.kept.wait_for(3).await;
+    drop(p.tx);
+    p.task.await.unwrap();
+    let seen = p
+        .reader
+        .delivered(&["hm:x", "hm:y", "hm:z"], SystemTime::now())
+        .unwrap();
+    assert_eq!(seen, [true, true, true]);
+}
+
 /// How many payloads from `source` were judged malformed, read from the metrics text.
 fn malformed_total(source: &str) -> u64 {
     let prefix = format!("vinstream_messages_malformed_total{{source=\"{source}\"}} ");

@@ -103,7 +103,7 @@ mod tests {
                     s[at] = byte;
                     let s = String::from_utf8(s).unwrap();
                     let mut ours = Vec::new();
-                    super::super::json::put_str(&mut ours, &s);
+                    super::put_str(&mut ours, &s);
                     assert_eq!(ours, serde_json::to_vec(&s).unwrap(), "{s:?}");
                 }
             }

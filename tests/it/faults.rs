@@ -22,19 +22,20 @@ fn bin() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_vinstream"))
 }
 
+/// The faults tests' provider session options.
+const SESSION: &str = "keep_alive = \"5s\"\nreceive_maximum = 32\nconnect_timeout = \"3s\"";
+
 impl BrokerRig {
     fn faults_config(&self, port: u16, extra_daemon: &str) -> String {
+        self.faults_config_with_session(port, extra_daemon, SESSION)
+    }
+
+    fn faults_config_with_session(&self, port: u16, extra_daemon: &str, session: &str) -> String {
         configs::daemon(
             &self.state_dir(),
             &format!("shutdown_timeout = \"10s\"\n{extra_daemon}"),
-        ) + &configs::hm_v2(
-            port,
-            &self.pki,
-            APP,
-            "vinstream-faults",
-            "",
-            "keep_alive = \"5s\"\nreceive_maximum = 32\nconnect_timeout = \"3s\"",
-        ) + configs::STDOUT
+        ) + &configs::hm_v2(port, &self.pki, APP, "vinstream-faults", "", session)
+            + configs::STDOUT
     }
 
     fn faults_daemon(&self, port: u16, extra: &str) -> Daemon {
@@ -360,17 +361,11 @@ async fn flood_a_stalled_sink(
     keep_alive: &str,
     extra: &str,
 ) -> (Daemon, Publisher) {
-    let config = rig
-        .faults_config(rig.broker.port(), extra)
-        .replace(
-            "keep_alive = \"5s\"",
-            &format!("keep_alive = \"{keep_alive}\""),
-        )
-        .replace("receive_maximum = 32", "receive_maximum = 256")
-        .replace(
-            "connect_timeout = \"3s\"",
-            "connect_timeout = \"3s\"\nmax_in_flight = \"16KiB\"",
-        );
+    let session = format!(
+        "keep_alive = \"{keep_alive}\"\nreceive_maximum = 256\nconnect_timeout = \"3s\"\n\
+         max_in_flight = \"16KiB\""
+    );
+    let config = rig.faults_config_with_session(rig.broker.port(), extra, &session);
     let d = Daemon::start(bin(), &config, rig.dir.path());
     d.wait_stderr("subscribed", T);
     let p = rig.publisher().await;
