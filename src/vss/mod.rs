@@ -2,37 +2,81 @@
 //! provider's envelope; providers hand over numbers and unit names.
 
 pub mod catalogue;
+mod csv;
 pub mod units;
 
 use serde_json::Value;
 
-/// VSS datatypes we emit. Integer types become JSON integers (SPEC.md §3).
+/// VSS datatypes. Integer types become JSON integers (SPEC.md §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Datatype {
     UInt8,
     UInt16,
     UInt32,
+    UInt64,
     Int8,
     Int16,
     Int32,
+    Int64,
     Float,
     Double,
     Boolean,
     String,
     StringArray,
+    FloatArray,
+    UInt8Array,
 }
 
+/// VSS's own names, as the catalogue writes them.
+const NAMES: &[(&str, Datatype)] = &[
+    ("uint8", Datatype::UInt8),
+    ("uint16", Datatype::UInt16),
+    ("uint32", Datatype::UInt32),
+    ("uint64", Datatype::UInt64),
+    ("int8", Datatype::Int8),
+    ("int16", Datatype::Int16),
+    ("int32", Datatype::Int32),
+    ("int64", Datatype::Int64),
+    ("float", Datatype::Float),
+    ("double", Datatype::Double),
+    ("boolean", Datatype::Boolean),
+    ("string", Datatype::String),
+    ("string[]", Datatype::StringArray),
+    ("float[]", Datatype::FloatArray),
+    ("uint8[]", Datatype::UInt8Array),
+];
+
 impl Datatype {
+    /// The datatype of a VSS name (`uint8`, `string[]`); `None` for one we do not model.
+    pub fn from_vss(name: &str) -> Option<Datatype> {
+        NAMES.iter().find(|(n, _)| *n == name).map(|(_, d)| *d)
+    }
+
+    /// The VSS name, as in the catalogue and the docs tables.
+    pub fn vss_name(self) -> &'static str {
+        NAMES
+            .iter()
+            .find(|(_, d)| *d == self)
+            .map_or("?", |(n, _)| n)
+    }
+
+    /// The range of an integer datatype; `None` for the others.
+    pub fn integer_range(self) -> Option<(f64, f64)> {
+        Some(match self {
+            Datatype::UInt8 => (0.0, u8::MAX as f64),
+            Datatype::UInt16 => (0.0, u16::MAX as f64),
+            Datatype::UInt32 => (0.0, u32::MAX as f64),
+            Datatype::UInt64 => (0.0, u64::MAX as f64),
+            Datatype::Int8 => (i8::MIN as f64, i8::MAX as f64),
+            Datatype::Int16 => (i16::MIN as f64, i16::MAX as f64),
+            Datatype::Int32 => (i32::MIN as f64, i32::MAX as f64),
+            Datatype::Int64 => (i64::MIN as f64, i64::MAX as f64),
+            _ => return None,
+        })
+    }
+
     pub fn is_integer(self) -> bool {
-        matches!(
-            self,
-            Datatype::UInt8
-                | Datatype::UInt16
-                | Datatype::UInt32
-                | Datatype::Int8
-                | Datatype::Int16
-                | Datatype::Int32
-        )
+        self.integer_range().is_some()
     }
 }
 
@@ -178,7 +222,17 @@ mod tests {
 
     #[test]
     fn catalogue_units_are_known_to_the_converter() {
-        for s in catalogue::SIGNALS {
+        // Every unit of a leaf some mapping row targets: rows convert into it.
+        let targeted = crate::providers::high_mobility::mapping::ROWS
+            .iter()
+            .flat_map(|r| r.rule.targets())
+            .chain(
+                crate::providers::bmw::mapping::ROWS
+                    .iter()
+                    .flat_map(|r| r.rule.targets()),
+            );
+        for path in targeted {
+            let s = catalogue::signal(path).expect(path);
             if let Some(unit) = s.unit {
                 assert!(
                     unit == "percent" || units::quantity_of(unit).is_some(),

@@ -463,24 +463,9 @@ pub fn lookup(descriptor: &str) -> Option<&'static Row> {
     ROWS.iter().find(|r| r.descriptor == descriptor)
 }
 
-/// The catalogue entry of a concrete VSS path, matching `*` instance templates.
+/// The catalogue entry of a VSS path (the whole VSS 6.0 catalogue, instances expanded).
 pub fn vss(path: &str) -> Option<&'static VssSignal> {
-    catalogue::signal(path).or_else(|| {
-        catalogue::SIGNALS
-            .iter()
-            .find(|s| s.path.contains('*') && fits_template(s.path, path))
-    })
-}
-
-fn fits_template(template: &str, path: &str) -> bool {
-    let (mut t, mut p) = (template.split('.'), path.split('.'));
-    loop {
-        match (t.next(), p.next()) {
-            (None, None) => return true,
-            (Some(a), Some(b)) if a == b || (a == "*" && !b.is_empty()) => {}
-            _ => return false,
-        }
-    }
+    catalogue::signal(path)
 }
 
 impl Rule {
@@ -612,7 +597,7 @@ pub fn markdown() -> String {
                 r.descriptor,
                 rule,
                 target,
-                s.map_or("?".into(), |s| format!("{:?}", s.datatype).to_lowercase()),
+                s.map_or("?".into(), |s| s.datatype.vss_name().to_string()),
                 s.and_then(|s| s.unit).unwrap_or("–"),
                 if default.is_empty() { "–" } else { &default },
                 values
@@ -675,14 +660,10 @@ mod tests {
     }
 
     #[test]
-    fn templates_match_one_segment_per_star() {
-        assert!(fits_template("A.*.B", "A.x.B"));
-        assert!(!fits_template("A.*.B", "A.B"));
-        assert!(!fits_template("A.*.B", "A.x.y.B"));
-        assert!(!fits_template("A.*.B", "A..B"));
+    fn instance_paths_are_catalogue_leaves() {
         assert_eq!(
             vss("Vehicle.Cabin.Door.Row2.PassengerSide.Window.IsOpen").map(|s| s.path),
-            Some("Vehicle.Cabin.Door.*.*.Window.IsOpen")
+            Some("Vehicle.Cabin.Door.Row2.PassengerSide.Window.IsOpen")
         );
         assert!(vss("Vehicle.Cabin.Door.Row2.IsOpen").is_none());
     }

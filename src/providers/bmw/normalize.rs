@@ -370,15 +370,7 @@ fn measure(path: &'static str, default: &str, value: &Value, unit: Option<&str>)
 /// Whether a number has a form in the datatype: finite, and within an integer's range.
 fn fits(datatype: Datatype, v: f64) -> bool {
     let v = if datatype.is_integer() { v.round() } else { v };
-    let (lo, hi) = match datatype {
-        Datatype::UInt8 => (0.0, u8::MAX as f64),
-        Datatype::UInt16 => (0.0, u16::MAX as f64),
-        Datatype::UInt32 => (0.0, u32::MAX as f64),
-        Datatype::Int8 => (i8::MIN as f64, i8::MAX as f64),
-        Datatype::Int16 => (i16::MIN as f64, i16::MAX as f64),
-        Datatype::Int32 => (i32::MIN as f64, i32::MAX as f64),
-        _ => (f64::MIN, f64::MAX),
-    };
+    let (lo, hi) = datatype.integer_range().unwrap_or((f64::MIN, f64::MAX));
     v.is_finite() && v >= lo && v <= hi
 }
 

@@ -175,7 +175,7 @@ pub fn markdown() -> String {
                 r.property,
                 rule,
                 target,
-                s.map_or("?".into(), |s| format!("{:?}", s.datatype).to_lowercase()),
+                s.map_or("?".into(), |s| s.datatype.vss_name().to_string()),
                 s.and_then(|s| s.unit).unwrap_or("–"),
                 values
             );
