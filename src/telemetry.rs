@@ -30,6 +30,7 @@ pub struct Metrics {
     delivered: Family<Labels, Counter>,
     sink_errors: Family<Labels, Counter>,
     sink_rejected: Family<Labels, Counter>,
+    outside_leaf: Family<Labels, Counter>,
     sink_buffer: Family<Labels, Gauge>,
     connected: Family<Labels, Gauge>,
     end_to_end: Histogram,
@@ -61,6 +62,7 @@ impl Metrics {
             delivered: Family::default(),
             sink_errors: Family::default(),
             sink_rejected: Family::default(),
+            outside_leaf: Family::default(),
             sink_buffer: Family::default(),
             connected: Family::default(),
             end_to_end: Histogram::new(exponential_buckets(0.0005, 2.0, 18)),
@@ -90,6 +92,11 @@ impl Metrics {
             m.malformed.clone(),
         );
         r.register("signals", "Signals in delivered records", m.signals.clone());
+        r.register(
+            "values_outside_leaf",
+            "Mapped values outside their VSS leaf's range or allowed values, kept under the vendor name",
+            m.outside_leaf.clone(),
+        );
         r.register(
             "records_delivered",
             "Records a sink accepted",
@@ -243,6 +250,35 @@ pub fn sink_failed(snk: &str, error: &str, retry_in: Duration) {
     if loud(&format!("sink/{snk}")) {
         tracing::error!(sink = snk, error, retry_in = ?retry_in, "sink did not accept the batch; retrying (repeats within a minute are counted, not logged)");
     }
+}
+
+/// A provider value that maps to `path` was outside the leaf's range or allowed values
+/// (`reason`: `out_of_range`, `not_allowed`); it went out under its vendor name.
+/// Logged once a minute per path; every one is counted.
+pub fn value_outside_leaf(path: &str, reason: &'static str) {
+    metrics()
+        .outside_leaf
+        .get_or_create(&vec![
+            ("path", path.to_string()),
+            ("reason", reason.to_string()),
+        ])
+        .inc();
+    if loud(&format!("leaf/{path}")) {
+        warn!(path, reason, "value outside its VSS leaf kept under the vendor name (repeats within a minute are counted, not logged)");
+    }
+}
+
+/// How many values were kept out of `path` so far (all reasons).
+pub fn outside_leaf_total(path: &str) -> u64 {
+    ["out_of_range", "not_allowed"]
+        .iter()
+        .map(|r| {
+            metrics()
+                .outside_leaf
+                .get_or_create(&vec![("path", path.to_string()), ("reason", r.to_string())])
+                .get()
+        })
+        .sum()
 }
 
 /// A remote refused a batch for good (e.g. HTTP 400); it was kept aside, not retried.

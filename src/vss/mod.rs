@@ -1,6 +1,7 @@
 //! VSS knowledge: paths, datatypes, units and conversions. Nothing here knows a
 //! provider's envelope; providers hand over numbers and unit names.
 
+pub mod admit;
 pub mod catalogue;
 mod csv;
 pub mod units;
