@@ -5,6 +5,7 @@ mod support;
 
 mod admin;
 mod bmw;
+mod bmw_vss;
 mod cli;
 mod demo;
 mod faults;

@@ -6,6 +6,7 @@ pub mod login;
 pub mod mapping;
 pub mod normalize;
 pub mod oauth;
+mod read;
 pub mod tokens;
 
 pub use connector::start;

@@ -6,13 +6,17 @@
 //! the SHA-256 of the payload bytes, so a redelivered identical payload is recognised.
 //! Only a payload that is not a JSON object with a VIN is refused; everything inside is
 //! read leniently (numbers as strings, booleans as words, units missing) and whatever
-//! does not fit its mapping row passes through as `BMW.{descriptor}` unchanged.
+//! does not fit its mapping row, or the VSS leaf the row fills, passes through as
+//! `BMW.{descriptor}` unchanged.
 
-use super::mapping::{self, Rule, BOOLEAN_WORDS, NO_DATA};
+use super::mapping::{self, Rule};
+use super::read::{
+    fits, flag, is_no_data, is_zero_width, lookup, number, remove_zero_width, unit_name,
+};
 use crate::providers::high_mobility::normalize::hex_sha256;
 use crate::providers::Malformed;
 use crate::record::{normalize_timestamp, ProviderKind, Record, Signal};
-use crate::vss::{self, units, Datatype};
+use crate::vss::{self, units};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -72,17 +76,6 @@ pub fn normalize(
 /// whitespace trimmed. Use it for configured descriptor names too.
 pub fn strip_zero_width(s: &str) -> String {
     remove_zero_width(s).trim().to_string()
-}
-
-fn is_zero_width(c: char) -> bool {
-    matches!(
-        c,
-        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}'
-    )
-}
-
-fn remove_zero_width(s: &str) -> String {
-    s.chars().filter(|&c| !is_zero_width(c)).collect()
 }
 
 /// The descriptor as the signals' shared `origin`, copied once when it is clean (it
@@ -156,7 +149,9 @@ fn descriptor_signals(raw: &str, entry_value: &Value, out: &mut Vec<Signal>) {
         });
         return;
     };
-    let mapped = mapping::lookup(&name).and_then(|row| apply(row.rule, e.value, e.unit));
+    let mapped = mapping::lookup(&name)
+        .and_then(|row| apply(row.rule, e.value, e.unit))
+        .filter(|m| admitted(m));
     match mapped {
         Some(mapped) => out.extend(mapped.into_iter().map(|m| Signal {
             path: Cow::Borrowed(m.path),
@@ -214,10 +209,16 @@ fn apply(rule: Rule, value: &Value, unit: Option<&str>) -> Option<Vec<Mapped>> {
     Some(match rule {
         Rule::Keep(_) => return None,
         Rule::Measure(path, _) if no_data => vec![null(path)],
-        Rule::Measure(path, default) => vec![measure(path, default, value, unit)?],
+        Rule::Measure(path, default) => vec![measure(path, default, value, unit, 1.0)?],
+        Rule::Cooling(path) if no_data => vec![null(path)],
+        Rule::Cooling(path) => vec![measure(path, "percent", value, unit, -1.0)?],
         Rule::Flag(path, words) => {
             let b = flag(value, words)?;
             vec![plain(path, b.map_or(Value::Null, Value::Bool))]
+        }
+        Rule::FlagEach(paths, words) => {
+            let b = flag(value, words)?.map_or(Value::Null, Value::Bool);
+            paths.iter().map(|p| plain(p, b.clone())).collect()
         }
         // a row's own words come first; the no-data words only when the row lacks them
         Rule::Enum(path, table) => match lookup(table, word?) {
@@ -233,18 +234,15 @@ fn apply(rule: Rule, value: &Value, unit: Option<&str>) -> Option<Vec<Mapped>> {
             };
             vec![plain(path, Value::from(v))]
         }
-        Rule::ChargingStatus(table) => {
-            let word = word?;
-            let status = lookup(table, word).or(no_data.then_some("UNKNOWN"))?;
-            let mut out = vec![plain(mapping::STATUS, Value::from(status))];
-            if status != "UNKNOWN" {
-                out.push(plain(
-                    mapping::IS_CHARGING,
-                    Value::Bool(status == "CHARGING"),
-                ));
-            }
-            out
-        }
+        // "no data" is a null status, as for every row: the overlay has no UNKNOWN value
+        Rule::ChargingStatus(table) => match lookup(table, word?) {
+            Some(status) => vec![
+                plain(mapping::STATUS, Value::from(status)),
+                plain(mapping::IS_CHARGING, Value::Bool(status == "CHARGING")),
+            ],
+            None if no_data => vec![null(mapping::STATUS)],
+            None => return None,
+        },
         Rule::DoorLocks => match lookup(mapping::LOCK_STATUS, word?) {
             Some(locked) => mapping::DOOR_LOCKS
                 .into_iter()
@@ -257,98 +255,31 @@ fn apply(rule: Rule, value: &Value, unit: Option<&str>) -> Option<Vec<Mapped>> {
     })
 }
 
-/// A case-insensitive word lookup.
-fn lookup<T: Copy>(table: &[(&str, T)], word: &str) -> Option<T> {
-    table
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(word))
-        .map(|(_, v)| *v)
+/// Whether every value a row produced belongs in its leaf (range, integer datatype,
+/// allowed values). One that does not is not forced in: the whole entry then passes
+/// through as `BMW.{descriptor}`, and each refused value is counted
+/// (`vinstream_values_outside_leaf_total`).
+fn admitted(mapped: &[Mapped]) -> bool {
+    mapped.iter().fold(true, |all, m| {
+        let fits = mapping::vss(m.path).is_some_and(|s| s.admit(&m.value));
+        fits && all
+    })
 }
 
-fn is_no_data(word: &str) -> bool {
-    NO_DATA.iter().any(|k| k.eq_ignore_ascii_case(word))
-}
-
-/// A boolean, leniently: `Some(None)` when the vehicle says it does not know, `None`
-/// when the value is no boolean at all.
-fn flag(value: &Value, words: &[(&str, bool)]) -> Option<Option<bool>> {
-    match value {
-        Value::Null => Some(None),
-        Value::Bool(b) => Some(Some(*b)),
-        Value::Number(n) => match n.as_f64() {
-            Some(1.0) => Some(Some(true)),
-            Some(0.0) => Some(Some(false)),
-            _ => None,
-        },
-        Value::String(s) => {
-            let s = s.trim();
-            if let Some(b) = lookup(words, s).or_else(|| lookup(BOOLEAN_WORDS, s)) {
-                Some(Some(b))
-            } else if is_no_data(s) {
-                Some(None)
-            } else {
-                None
-            }
-        }
-        _ => None,
-    }
-}
-
-/// A finite number from a JSON number or a numeric string.
-fn number(value: &Value) -> Option<f64> {
-    let n = match value {
-        Value::Number(n) => n.as_f64()?,
-        Value::String(s) => s.trim().parse::<f64>().ok()?,
-        _ => return None,
-    };
-    n.is_finite().then_some(n)
-}
-
-/// A BMW unit spelling as a unit name `vss::units` knows (or `percent`); `Some(None)`
-/// when the message names no unit at all, `None` when the spelling is unknown.
-fn unit_name(raw: Option<&str>) -> Option<Option<&'static str>> {
-    let Some(raw) = raw else {
-        return Some(None);
-    };
-    let raw = remove_zero_width(raw);
-    let u = raw.trim().to_lowercase();
-    Some(Some(match u.as_str() {
-        "" | "null" | "none" => return Some(None),
-        "%" | "percent" | "pct" => "percent",
-        "m" | "meter" | "meters" | "metre" | "metres" => "m",
-        "km" | "kilometer" | "kilometers" | "kilometre" | "kilometres" => "km",
-        "mi" | "mile" | "miles" => "mi",
-        "ft" | "foot" | "feet" => "feet",
-        "l" | "liter" | "liters" | "litre" | "litres" => "l",
-        "gal" | "gallon" | "gallons" => "gallons",
-        "°c" | "℃" | "c" | "degc" | "celsius" => "Celsius",
-        "°f" | "℉" | "f" | "degf" | "fahrenheit" => "fahrenheit",
-        "k" | "kelvin" => "kelvin",
-        "kpa" | "kilopascal" | "kilopascals" => "kPa",
-        "pa" => "Pa",
-        "bar" | "bars" => "bars",
-        "psi" => "pounds_force_per_square_inch",
-        "v" | "volt" | "volts" => "V",
-        "a" | "amp" | "amps" | "ampere" | "amperes" => "A",
-        "w" | "watt" | "watts" => "W",
-        "kw" | "kilowatt" | "kilowatts" => "kW",
-        "wh" => "Wh",
-        "kwh" => "kWh",
-        "s" | "sec" | "secs" | "second" | "seconds" => "s",
-        "min" | "mins" | "minute" | "minutes" => "min",
-        "h" | "hr" | "hrs" | "hour" | "hours" => "h",
-        "°" | "deg" | "degree" | "degrees" => "degrees",
-        "km/h" | "kmh" | "kph" => "km/h",
-        "mph" => "miles_per_hour",
-        _ => return None,
-    }))
-}
-
-/// A number in the message's unit (or the row's default) in the VSS signal's unit and
-/// datatype; `None` when the unit cannot be converted or the result does not fit.
-fn measure(path: &'static str, default: &str, value: &Value, unit: Option<&str>) -> Option<Mapped> {
+/// A number in the message's unit (or the row's default), times `factor` (−1 for a
+/// cooling level on a signed heating/cooling leaf), in the VSS signal's unit and
+/// datatype; `None` when it is no number or the unit cannot be converted. A number the
+/// datatype cannot hold (a negative `uint`, 1e300 for a `uint32`) keeps its own value
+/// for [`admitted`] to refuse and count.
+fn measure(
+    path: &'static str,
+    default: &str,
+    value: &Value,
+    unit: Option<&str>,
+    factor: f64,
+) -> Option<Mapped> {
     let s = mapping::vss(path)?;
-    let n = number(value)?;
+    let n = number(value)? * factor;
     let from = unit_name(unit)?.unwrap_or(default);
     let to = s.unit?;
     let v = if from == to {
@@ -356,22 +287,16 @@ fn measure(path: &'static str, default: &str, value: &Value, unit: Option<&str>)
     } else {
         units::convert(n, from, to)?
     };
-    if !fits(s.datatype, v) {
-        return None;
-    }
-    let value = vss::number_value(s.datatype, v);
+    let value = if fits(s.datatype, v) {
+        vss::number_value(s.datatype, v)
+    } else {
+        Value::Number(serde_json::Number::from_f64(v)?)
+    };
     (!value.is_null()).then_some(Mapped {
         path,
         value,
         unit: Some(to),
     })
-}
-
-/// Whether a number has a form in the datatype: finite, and within an integer's range.
-fn fits(datatype: Datatype, v: f64) -> bool {
-    let v = if datatype.is_integer() { v.round() } else { v };
-    let (lo, hi) = datatype.integer_range().unwrap_or((f64::MIN, f64::MAX));
-    v.is_finite() && v >= lo && v <= hi
 }
 
 #[cfg(test)]
@@ -385,76 +310,46 @@ mod tests {
             strip_zero_width(" vehicle.\u{200b}body.\u{200b}chargingPort.status\u{feff} "),
             "vehicle.body.chargingPort.status"
         );
-        assert_eq!(remove_zero_width(" a\u{200b}b "), " ab ");
     }
 
     #[test]
-    fn numbers_are_read_from_numbers_and_numeric_strings() {
-        assert_eq!(number(&json!(87897)), Some(87897.0));
-        assert_eq!(number(&json!(" 9.498705 ")), Some(9.498705));
-        assert_eq!(number(&json!("1e3")), Some(1000.0));
-        assert_eq!(number(&json!("NaN")), None);
-        assert_eq!(number(&json!("inf")), None);
-        assert_eq!(number(&json!("12 km")), None);
-        assert_eq!(number(&json!(true)), None);
-    }
-
-    #[test]
-    fn booleans_are_read_leniently() {
-        let t = Some(Some(true));
-        let f = Some(Some(false));
-        assert_eq!(flag(&json!(true), &[]), t);
-        assert_eq!(flag(&json!(1), &[]), t);
-        assert_eq!(flag(&json!(0.0), &[]), f);
-        assert_eq!(flag(&json!(2), &[]), None);
-        assert_eq!(flag(&json!("False"), &[]), f);
-        assert_eq!(flag(&json!("asn_istrue"), &[]), t);
-        assert_eq!(flag(&json!("ASN_isUnknown"), &[]), Some(None));
-        assert_eq!(flag(&json!("open"), mapping::OPEN), t);
-        assert_eq!(flag(&json!("OPEN"), &[]), None);
-        assert_eq!(flag(&json!("invalid"), mapping::OPEN), Some(None));
-        assert_eq!(flag(&json!("ajar"), mapping::OPEN), None);
-        assert_eq!(flag(&json!({"a": 1}), &[]), None);
-    }
-
-    #[test]
-    fn units_are_aliased_to_converter_names() {
-        assert_eq!(unit_name(None), Some(None));
-        assert_eq!(unit_name(Some(" ")), Some(None));
-        assert_eq!(unit_name(Some("null")), Some(None));
-        assert_eq!(unit_name(Some("%")), Some(Some("percent")));
-        assert_eq!(unit_name(Some("Miles")), Some(Some("mi")));
-        assert_eq!(unit_name(Some("°C")), Some(Some("Celsius")));
-        assert_eq!(unit_name(Some("gal")), Some(Some("gallons")));
-        assert_eq!(unit_name(Some("stars")), None);
-        for alias in [
-            "m", "km", "mi", "ft", "l", "gal", "°c", "°f", "k", "kpa", "pa", "bar", "psi", "v",
-            "a", "w", "kw", "wh", "kwh", "s", "min", "h", "deg", "km/h", "mph",
-        ] {
-            let name = unit_name(Some(alias)).unwrap().unwrap();
-            assert!(units::quantity_of(name).is_some(), "{alias} → {name}");
-        }
-    }
-
-    #[test]
-    fn integers_must_fit_their_datatype() {
-        assert!(fits(Datatype::UInt8, 255.4));
-        assert!(!fits(Datatype::UInt8, 255.6));
-        assert!(!fits(Datatype::UInt32, -1.0));
-        assert!(fits(Datatype::Int8, -100.0));
-        assert!(!fits(Datatype::Float, f64::INFINITY));
-        assert!(fits(Datatype::Double, -1e300));
-    }
-
-    #[test]
-    fn measures_convert_and_refuse_what_does_not_fit() {
+    fn measures_convert_and_keep_what_does_not_fit_for_admit() {
         let odo = "Vehicle.TraveledDistance";
-        let m = |v: Value, u: Option<&str>| measure(odo, "km", &v, u).map(|m| m.value);
+        let m = |v: Value, u: Option<&str>| measure(odo, "km", &v, u, 1.0).map(|m| m.value);
         assert_eq!(m(json!(1), Some("mi")), Some(json!(1609)));
         assert_eq!(m(json!("2.5"), None), Some(json!(2500)));
-        assert_eq!(m(json!(-3), Some("km")), None);
         assert_eq!(m(json!(3), Some("kPa")), None);
         assert_eq!(m(json!(3), Some("%")), None);
-        assert_eq!(m(json!(1e300), Some("km")), None);
+        // a uint32 cannot hold these: they keep their value, and the leaf refuses them
+        assert_eq!(m(json!(-3), Some("km")), Some(json!(-3000.0)));
+        assert_eq!(m(json!(1e300), Some("km")), Some(json!(1e303)));
+        let leaf = mapping::vss(odo).unwrap();
+        assert!(leaf.admits(&json!(-3000.0)).is_err());
+        assert!(leaf.admits(&json!(1e303)).is_err());
+    }
+
+    #[test]
+    fn cooling_is_the_negative_side_of_heating_cooling() {
+        let seat = "Vehicle.Cabin.Seat.Row1.DriverSide.HeatingCooling";
+        let got = apply(Rule::Cooling(seat), &json!(40), Some("percent")).unwrap();
+        assert_eq!(got[0].value, json!(-40));
+        let off = apply(Rule::Cooling(seat), &json!("0"), None).unwrap();
+        assert_eq!(off[0].value, json!(0));
+        assert!(admitted(&got));
+        let over = apply(Rule::Cooling(seat), &json!(140), None).unwrap();
+        assert!(!admitted(&over), "−140 % is outside −100..100");
+    }
+
+    #[test]
+    fn one_entry_refused_anywhere_is_refused_whole() {
+        let ok = plain("Vehicle.IsMoving", json!(true));
+        let soc = "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current";
+        let bad = Mapped {
+            path: soc,
+            value: json!(104.0),
+            unit: Some("percent"),
+        };
+        assert!(admitted(std::slice::from_ref(&ok)));
+        assert!(!admitted(&[ok, bad]));
     }
 }
