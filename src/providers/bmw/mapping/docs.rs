@@ -59,9 +59,9 @@ fn describe(r: &Row) -> (&'static str, &'static str, String) {
             "percent",
             "0…100 % cooling → 0…−100".into(),
         ),
-        Flag(_, []) | FlagEach(_, []) => ("boolean", "", String::new()),
+        Flag(_, []) => ("boolean", "", String::new()),
         Flag(_, t) => ("boolean", "", list(t, bool::to_string)),
-        FlagEach(_, t) => ("boolean, each instance", "", list(t, bool::to_string)),
+        FlagEach(_, t) => ("boolean, to each instance", "", list(t, bool::to_string)),
         Enum(_, t) => ("enum", "", list(t, |v| v.to_string())),
         FlagEnum(_, [on, off, unknown]) => (
             "boolean as enum",
