@@ -92,6 +92,8 @@ pub const OVERLAYS: &[Overlay] = &[Overlay {
         deprecated: false,
         overlay: true,
     },
+    // signals.md A.4's UNKNOWN is written as `null` (with the failure, when the
+    // provider sent one), as every other leaf says "the vehicle does not know"
     why: "VSS 6.0 has no charging-state enum, only IsCharging / IsDischarging booleans; \
           both providers report a richer state (plugged, waiting, paused, complete, error) \
           that fleet charging logic needs",

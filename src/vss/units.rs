@@ -3,7 +3,8 @@
 //! Every unit is described by how it maps onto its quantity's base unit
 //! (`base = value * linear + offset`), the form High Mobility's `unit_types.yml` uses.
 //! Converting is then base-in, base-out, and a conversion across quantities is refused
-//! instead of silently producing a wrong number.
+//! instead of silently producing a wrong number. Fuel economy (km/l, mpg) is the
+//! reciprocal of fuel consumption (l/100km), so those units are `base = linear / value`.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Quantity {
@@ -18,6 +19,11 @@ pub enum Quantity {
     Angle,
     Voltage,
     Current,
+    AngularVelocity,
+    Acceleration,
+    /// Fuel used per distance; base l/100km. Economy units (distance per fuel) are
+    /// reciprocal units of this quantity.
+    FuelConsumption,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -26,6 +32,8 @@ struct Unit {
     quantity: Quantity,
     linear: f64,
     offset: f64,
+    /// `base = linear / value` (distance-per-fuel units of a consumption).
+    reciprocal: bool,
 }
 
 const fn u(name: &'static str, quantity: Quantity, linear: f64) -> Unit {
@@ -34,6 +42,17 @@ const fn u(name: &'static str, quantity: Quantity, linear: f64) -> Unit {
         quantity,
         linear,
         offset: 0.0,
+        reciprocal: false,
+    }
+}
+
+const fn per(name: &'static str, quantity: Quantity, linear: f64) -> Unit {
+    Unit {
+        name,
+        quantity,
+        linear,
+        offset: 0.0,
+        reciprocal: true,
     }
 }
 
@@ -80,12 +99,14 @@ const UNITS: &[Unit] = &[
         quantity: Temperature,
         linear: 1.0,
         offset: 273.15,
+        reciprocal: false,
     },
     Unit {
         name: "celsius",
         quantity: Temperature,
         linear: 1.0,
         offset: 273.15,
+        reciprocal: false,
     },
     u("kelvin", Temperature, 1.0),
     Unit {
@@ -93,6 +114,7 @@ const UNITS: &[Unit] = &[
         quantity: Temperature,
         linear: 5.0 / 9.0,
         offset: 273.15 - 32.0 * 5.0 / 9.0,
+        reciprocal: false,
     },
     // duration, base second
     u("s", Duration, 1.0),
@@ -151,6 +173,33 @@ const UNITS: &[Unit] = &[
     u("amperes", Current, 1.0),
     u("milliamperes", Current, 0.001),
     u("kiloamperes", Current, 1000.0),
+    // angular velocity, base degree per second
+    u("degrees/s", AngularVelocity, 1.0),
+    u("degrees_per_second", AngularVelocity, 1.0),
+    u("rpm", AngularVelocity, 6.0),
+    u("revolutions_per_minute", AngularVelocity, 6.0),
+    u("rad/s", AngularVelocity, 180.0 / std::f64::consts::PI),
+    u(
+        "radians_per_second",
+        AngularVelocity,
+        180.0 / std::f64::consts::PI,
+    ),
+    // acceleration, base m/s²
+    u("m/s^2", Acceleration, 1.0),
+    u("meters_per_second_squared", Acceleration, 1.0),
+    u("gravity", Acceleration, 9.806_65),
+    // fuel consumption, base l/100km; economy units are its reciprocal
+    u("l/100km", FuelConsumption, 1.0),
+    u("liters_per_100_kilometers", FuelConsumption, 1.0),
+    per("km/l", FuelConsumption, 100.0),
+    per("kilometers_per_liter", FuelConsumption, 100.0),
+    // 100 km / (mi/gal) expressed in l: 100 × 3.785411784 / 1.609344
+    per("miles_per_gallon", FuelConsumption, 235.214_583_333_333_3),
+    per(
+        "miles_per_imperial_gallon",
+        FuelConsumption,
+        282.480_936_331_822_1,
+    ),
 ];
 
 fn find(name: &str) -> Option<&'static Unit> {
@@ -172,8 +221,18 @@ pub fn convert(value: f64, from: &str, to: &str) -> Option<f64> {
     if f.name == t.name {
         return Some(value);
     }
-    let base = value * f.linear + f.offset;
-    Some((base - t.offset) / t.linear)
+    let base = if f.reciprocal {
+        f.linear / value
+    } else {
+        value * f.linear + f.offset
+    };
+    let out = if t.reciprocal {
+        t.linear / base
+    } else {
+        (base - t.offset) / t.linear
+    };
+    // a reciprocal of zero (0 km/l) has no consumption
+    out.is_finite().then_some(out)
 }
 
 #[cfg(test)]
@@ -211,6 +270,35 @@ mod tests {
             160.9344
         ));
         assert!(close(convert(75.0, "kilowatt_hours", "kWh").unwrap(), 75.0));
+        assert!(close(
+            convert(3000.0, "revolutions_per_minute", "rpm").unwrap(),
+            3000.0
+        ));
+        assert!(close(convert(60.0, "rpm", "degrees/s").unwrap(), 360.0));
+        assert!(close(convert(1.0, "gravity", "m/s^2").unwrap(), 9.80665));
+    }
+
+    #[test]
+    fn fuel_economy_is_the_reciprocal_of_consumption() {
+        assert!(close(
+            convert(20.0, "kilometers_per_liter", "l/100km").unwrap(),
+            5.0
+        ));
+        assert!(close(convert(5.0, "l/100km", "km/l").unwrap(), 20.0));
+        // 30 US mpg ≈ 7.84 l/100km; 30 imperial mpg ≈ 9.42 l/100km
+        assert!(close(
+            convert(30.0, "miles_per_gallon", "l/100km").unwrap(),
+            7.840_486
+        ));
+        assert!(close(
+            convert(30.0, "miles_per_imperial_gallon", "l/100km").unwrap(),
+            9.416_031
+        ));
+        assert!(close(
+            convert(6.5, "liters_per_100_kilometers", "l/100km").unwrap(),
+            6.5
+        ));
+        assert_eq!(convert(0.0, "kilometers_per_liter", "l/100km"), None);
     }
 
     #[test]

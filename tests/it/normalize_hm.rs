@@ -145,19 +145,19 @@ fn units_convert_to_vss_units() {
 #[test]
 fn unmapped_and_odd_values_pass_through_unchanged() {
     let s = signals(json!({
-        "seats": {"persons_detected": [{"data": {"location": "front_left", "detected": "detected"}}]},
+        "doors": {"inside_locks": [{"data": {"location": "front_left", "lock_state": "locked"}}]},
         "diagnostics": {
             "odometer": [{"data": "a lot"}],
             "tire_pressures": [{"data": {"location": "front_left", "pressure": {"unit": "bars", "value": 2.4}}}]
         },
         "brand_new_capability": {"gadget": {"data": {"unit": "widgets", "value": 3}}}
     }));
-    assert_eq!(s[0]["path"], "HM.seats.persons_detected");
+    assert_eq!(s[0]["path"], "HM.doors.inside_locks");
     assert_eq!(
         s[0]["value"],
-        json!({"location": "front_left", "detected": "detected"})
+        json!({"location": "front_left", "lock_state": "locked"})
     );
-    assert_eq!(s[0]["origin"], "seats.persons_detected[front_left]");
+    assert_eq!(s[0]["origin"], "doors.inside_locks[front_left]");
     assert!(s[0].get("unit").is_none());
     assert_eq!(s[1]["path"], "HM.diagnostics.odometer");
     assert_eq!(s[1]["value"], "a lot");

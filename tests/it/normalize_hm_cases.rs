@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use vinstream::providers;
 use vinstream::record::ProviderKind;
 
-fn signals_of(vin: &str, data: Value) -> Value {
+pub(crate) fn signals_of(vin: &str, data: Value) -> Value {
     let payload =
         json!({"version": 2, "application_id": "a", "message_id": "m", "vin": vin, "data": data});
     let record = providers::normalize(
@@ -160,9 +160,10 @@ fn cases() -> Vec<(&'static str, Value, Value)> {
              {"path": "Vehicle.Powertrain.TractionBattery.StateOfCharge.Displayed", "value": 65.0, "unit": "percent", "origin": "charging_session.displayed_state_of_charge"}]),
         ),
         (
-            "state of health above 100 percent is kept",
+            // HM allows > 1.0 (production tolerance); the VSS leaf stops at 100 %
+            "state of health above 100 percent stays under its vendor name",
             json!({"charging": {"state_of_health": [{"data": 1.02}]}}),
-            json!([{"path": "Vehicle.Powertrain.TractionBattery.StateOfHealth", "value": 102.0, "unit": "percent", "origin": "charging.state_of_health"}]),
+            json!([{"path": "HM.charging.state_of_health", "value": 1.02, "origin": "charging.state_of_health"}]),
         ),
         (
             "charging status overlay",
