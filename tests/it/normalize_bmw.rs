@@ -185,19 +185,19 @@ fn cases() -> Vec<(&'static str, Value, Value)> {
             json!([
                 {"path": "Vehicle.CurrentLocation.Latitude", "value": 47.669421, "unit": "degrees", "timestamp": "2025-10-18T19:09:01.000Z", "origin": "vehicle.cabin.infotainment.navigation.currentLocation.latitude"},
                 {"path": "Vehicle.CurrentLocation.Longitude", "value": 9.498705, "unit": "degrees", "timestamp": "2025-10-18T19:09:03.000Z", "origin": "vehicle.cabin.infotainment.navigation.currentLocation.longitude"},
-                {"path": "Vehicle.CurrentLocation.Altitude", "value": 420.5, "unit": "m", "timestamp": TSN, "origin": "vehicle.cabin.infotainment.navigation.currentLocation.altitude"},
+                {"path": "BMW.vehicle.cabin.infotainment.navigation.currentLocation.altitude", "value": 420.5, "timestamp": TSN, "origin": "vehicle.cabin.infotainment.navigation.currentLocation.altitude"},
                 {"path": "Vehicle.CurrentLocation.Heading", "value": 359.0, "unit": "degrees", "timestamp": TSN, "origin": "vehicle.cabin.infotainment.navigation.currentLocation.heading"},
                 {"path": "Vehicle.CurrentLocation.GNSSReceiver.FixType", "value": "THREE_D", "timestamp": TSN, "origin": "vehicle.cabin.infotainment.navigation.currentLocation.fixStatus"}
             ]),
         ),
         (
-            "altitude in feet, fix words case-insensitive",
+            "altitude (above sea level, not VSS's ellipsoid) as sent, fix words case-insensitive",
             json!({
                 "vehicle.cabin.infotainment.navigation.currentLocation.altitude": {"value": 1000, "unit": "ft"},
                 "vehicle.cabin.infotainment.navigation.currentLocation.fixStatus": {"value": "gps_fix_2d"}
             }),
             json!([
-                {"path": "Vehicle.CurrentLocation.Altitude", "value": 304.8, "unit": "m", "origin": "vehicle.cabin.infotainment.navigation.currentLocation.altitude"},
+                {"path": "BMW.vehicle.cabin.infotainment.navigation.currentLocation.altitude", "value": 1000, "unit": "ft", "origin": "vehicle.cabin.infotainment.navigation.currentLocation.altitude"},
                 {"path": "Vehicle.CurrentLocation.GNSSReceiver.FixType", "value": "TWO_D", "origin": "vehicle.cabin.infotainment.navigation.currentLocation.fixStatus"}
             ]),
         ),

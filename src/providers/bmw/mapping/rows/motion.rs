@@ -22,9 +22,12 @@ pub const ROWS: &[Row] = &[
         "vehicle.cabin.infotainment.navigation.currentLocation.longitude",
         Measure("Vehicle.CurrentLocation.Longitude", "degrees"),
     ),
-    row(
+    // signals.md A.5: BMW's altitude is above mean sea level, VSS's above the WGS 84
+    // ellipsoid; they differ by the geoid height (about 47 m in Munich)
+    keep(
         "vehicle.cabin.infotainment.navigation.currentLocation.altitude",
-        Measure("Vehicle.CurrentLocation.Altitude", "m"),
+        "height above mean sea level; VSS `CurrentLocation.Altitude` is above the WGS 84 \
+         ellipsoid, which differs by the local geoid height (tens of metres)",
     ),
     row(
         "vehicle.cabin.infotainment.navigation.currentLocation.heading",
