@@ -53,6 +53,15 @@ fn cases() -> Vec<(&'static str, Value, Value)> {
             json!([{"path": "Vehicle.Trailer.IsConnected", "value": true, "origin": "dashboard_lights.dashboard_lights"}]),
         ),
         (
+            "central locking locks every door",
+            json!({"doors": {"locks_state": [{"data": "locked"}]}}),
+            json!([
+                {"path": "Vehicle.Cabin.Door.Row1.DriverSide.IsLocked", "value": true, "origin": "doors.locks_state"},
+                {"path": "Vehicle.Cabin.Door.Row1.PassengerSide.IsLocked", "value": true, "origin": "doors.locks_state"},
+                {"path": "Vehicle.Cabin.Door.Row2.DriverSide.IsLocked", "value": true, "origin": "doors.locks_state"},
+                {"path": "Vehicle.Cabin.Door.Row2.PassengerSide.IsLocked", "value": true, "origin": "doors.locks_state"}]),
+        ),
+        (
             "seats: rear centre and the relative driver seat",
             json!({"seats": {
                 "persons_detected": [{"data": {"location": "rear_center", "detected": "detected"}}],

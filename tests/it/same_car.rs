@@ -214,6 +214,11 @@ fn triples() -> Vec<(&'static str, Value, Value)> {
                 "vehicle.cabin.convertible.roofStatus": b(json!("CLOSEDSECURED"), "")
             }),
         ),
+        (
+            "centrally unlocked",
+            json!({"doors": {"locks_state": e(json!("unlocked"))}}),
+            json!({"vehicle.cabin.door.lock.status": b(json!("UNLOCKED"), "")}),
+        ),
     ]
 }
 

@@ -155,7 +155,6 @@ pub const UNMAPPED: &[Unmapped] = &[
     u("diagnostics", "secondary_energy_level", "HM does not say which powertrain is secondary (fuel or battery)"),
     u("doors", "inside_locks", "inside locks have no VSS leaf"),
     u("doors", "inside_locks_state", "inside locks have no VSS leaf"),
-    u("doors", "locks_state", "the whole-vehicle state does not say which door is unlocked"),
     u("driver_fatigue", "detected_fatigue_level", NO_LEAF),
     u("engine", "start_stop_state", "whether start-stop stopped the engine now; VSS has the enabled setting only"),
     u("engine", "preconditioning_enabled", NO_LEAF),

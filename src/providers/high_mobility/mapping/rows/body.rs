@@ -116,10 +116,19 @@ const TELLTALES: Words<&str> = &[
     ),
 ];
 
+/// `doors.locks_state`, the central locking: every door, as BMW's vehicle-wide lock.
+const ALL_LOCKS: &[(&str, Words<bool>)] = &[
+    ("Vehicle.Cabin.Door.Row1.DriverSide.IsLocked", LOCKED),
+    ("Vehicle.Cabin.Door.Row1.PassengerSide.IsLocked", LOCKED),
+    ("Vehicle.Cabin.Door.Row2.DriverSide.IsLocked", LOCKED),
+    ("Vehicle.Cabin.Door.Row2.PassengerSide.IsLocked", LOCKED),
+];
+
 #[rustfmt::skip]
 pub const ROWS: &[Row] = &[
     row("doors", "positions", Door("Vehicle.Cabin.Door.*.*.IsOpen", "position", Inner::Flag(OPEN))),
     row("doors", "locks", Door("Vehicle.Cabin.Door.*.*.IsLocked", "lock_state", Inner::Flag(LOCKED))),
+    row("doors", "locks_state", Flags(ALL_LOCKS)),
     row("windows", "positions", Door("Vehicle.Cabin.Door.*.*.Window.IsOpen", "position", Inner::Flag(OPEN3))),
     row("windows", "open_percentages", Door("Vehicle.Cabin.Door.*.*.Window.Position", "open_percentage", Inner::Percentage)),
     row("trunk", "position", Flag("Vehicle.Body.Trunk.Rear.IsOpen", OPEN)),
