@@ -246,6 +246,7 @@ pub async fn run_with(
             config.daemon.dead_letter_max_bytes.0,
             config.daemon.dead_letter_max_files,
         ),
+        vehicles: crate::providers::Vehicles::load(&state_dir),
     };
     let pipeline_task = tokio::spawn(pipeline.run(rx));
     let mut running = Running {

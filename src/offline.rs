@@ -52,9 +52,15 @@ pub fn normalize_all(
     err: &mut dyn Write,
 ) -> std::io::Result<usize> {
     let mut failed = 0;
+    // what the input's own earlier messages say of the vehicles (a driver-seat report
+    // before the doors), as the daemon would have learnt it; nothing from elsewhere
+    let mut vehicles = providers::Vehicles::default();
     for (i, payload) in split_payloads(input).into_iter().enumerate() {
-        match providers::normalize(kind, format_name, "", payload, Utc::now()) {
-            Ok(record) => out.write_all(&record.to_json_line())?,
+        match providers::normalize_for(kind, format_name, "", payload, Utc::now(), &vehicles) {
+            Ok(record) => {
+                vehicles.learn(&record);
+                out.write_all(&record.to_json_line())?;
+            }
             Err(m) => {
                 failed += 1;
                 writeln!(err, "payload {}: {}", i + 1, m.reason)?;

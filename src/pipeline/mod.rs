@@ -45,6 +45,8 @@ pub struct Pipeline {
     pub dedup: DedupWindow,
     pub kinds: HashMap<Arc<str>, ProviderKind>,
     pub dead_letter: DeadLetter,
+    /// What earlier messages told of the vehicles (driver side), kept in `state_dir`.
+    pub vehicles: providers::Vehicles,
 }
 
 /// Records of one batch on their way to the sinks, with every ack that waits on each.
@@ -64,6 +66,7 @@ impl Pipeline {
             sinks: self.sinks,
             kinds: self.kinds,
             dead_letter: self.dead_letter,
+            vehicles: self.vehicles,
         };
         let mut batch = Vec::with_capacity(MAX_BATCH);
         while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
@@ -105,6 +108,7 @@ struct Stage {
     committer: Committer,
     kinds: HashMap<Arc<str>, ProviderKind>,
     dead_letter: DeadLetter,
+    vehicles: providers::Vehicles,
 }
 
 impl Stage {
@@ -113,15 +117,24 @@ impl Stage {
         let mut out = Outgoing::default();
         let mut letters = Vec::new();
         let mut already_delivered = Vec::new();
+        // In receive order: a driver-seat report applies to the doors of later messages.
         let normalized: Vec<(Delivery, Result<Record, Malformed>)> = deliveries
             .into_iter()
             .map(|d| {
                 let result = match self.kinds.get(&d.source) {
-                    Some(&kind) => {
-                        providers::normalize(kind, &d.source, &d.topic, &d.payload, d.received_at)
-                    }
+                    Some(&kind) => providers::normalize_for(
+                        kind,
+                        &d.source,
+                        &d.topic,
+                        &d.payload,
+                        d.received_at,
+                        &self.vehicles,
+                    ),
                     None => Err(Malformed::new("delivery from an unknown provider")),
                 };
+                if let Ok(record) = &result {
+                    self.vehicles.learn(record);
+                }
                 (d, result)
             })
             .collect();

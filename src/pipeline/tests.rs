@@ -10,6 +10,7 @@ use tokio::sync::Notify;
 #[derive(Default)]
 struct Kept {
     ids: Mutex<Vec<String>>,
+    records: Mutex<Vec<Arc<Record>>>,
     arrived: Notify,
 }
 
@@ -24,6 +25,7 @@ impl Sink for KeepSink {
     async fn accept(&self, batch: &[Arc<Record>]) -> Result<(), SinkError> {
         let mut ids = self.0.ids.lock().unwrap();
         ids.extend(batch.iter().map(|r| r.message_id.clone()));
+        self.0.records.lock().unwrap().extend(batch.iter().cloned());
         self.0.arrived.notify_waiters();
         Ok(())
     }
@@ -57,8 +59,12 @@ fn delivery(message_id: &str) -> Msg {
 }
 
 fn delivery_with(message_id: &str, ack: AckHandle) -> Msg {
+    delivery_of(message_id, "{}", ack)
+}
+
+fn delivery_of(message_id: &str, data: &str, ack: AckHandle) -> Msg {
     let payload =
-        format!(r#"{{"vin":"WVWZZZ1JZXW000001","message_id":"{message_id}","data":{{}}}}"#);
+        format!(r#"{{"vin":"WVWZZZ1JZXW000001","message_id":"{message_id}","data":{data}}}"#);
     Msg::Delivery(Delivery {
         source: "hm".into(),
         topic: "t".into(),
@@ -92,7 +98,10 @@ async fn held_drain(p: &Running, wait: Duration, why: &str) -> oneshot::Receiver
 }
 
 fn start() -> Running {
-    let dir = tempfile::tempdir().unwrap();
+    start_in(tempfile::tempdir().unwrap())
+}
+
+fn start_in(dir: tempfile::TempDir) -> Running {
     let dedup = DedupWindow::in_memory(Duration::from_secs(3600), 1000);
     let reader = dedup.reader();
     let kept = Arc::new(Kept::default());
@@ -104,6 +113,7 @@ fn start() -> Running {
             (Arc::from(HELD), ProviderKind::HighMobilityV2),
         ]),
         dead_letter: DeadLetter::new(dir.path()),
+        vehicles: providers::Vehicles::load(dir.path()),
     };
     let (tx, rx) = mpsc::unbounded_channel();
     let task = tokio::spawn(pipeline.run(rx));
@@ -382,4 +392,38 @@ async fn a_commit_that_takes_longer_than_half_a_second_is_logged() {
     assert!(text().contains("slow dedup commit"), "{}", text());
     drop(p.tx);
     p.task.await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_driver_seat_report_turns_later_doors_and_survives_a_restart() {
+    let seat = r#"{"vehicle_information":{"driver_seat_location":[{"data":"right"}]}}"#;
+    let door = r#"{"doors":{"positions":[{"data":{"location":"front_left","position":"open"}}]}}"#;
+    let p = start();
+    p.tx.send(delivery_of("seat", seat, AckHandle::detached()))
+        .unwrap();
+    p.tx.send(delivery_of("door", door, AckHandle::detached()))
+        .unwrap();
+    p.kept.wait_for(2).await;
+    let door_path = |p: &Running, i: usize| {
+        p.kept.records.lock().unwrap()[i].signals[0]
+            .path
+            .to_string()
+    };
+    assert_eq!(
+        door_path(&p, 1),
+        "Vehicle.Cabin.Door.Row1.PassengerSide.IsOpen"
+    );
+    drop(p.tx);
+    p.task.await.unwrap();
+    // a new pipeline on the same state_dir (a restart) still knows the side
+    let again = start_in(p.dir);
+    again
+        .tx
+        .send(delivery_of("door2", door, AckHandle::detached()))
+        .unwrap();
+    again.kept.wait_for(1).await;
+    assert_eq!(
+        door_path(&again, 0),
+        "Vehicle.Cabin.Door.Row1.PassengerSide.IsOpen"
+    );
 }

@@ -3,6 +3,9 @@
 
 pub mod bmw;
 pub mod high_mobility;
+pub mod vehicles;
+
+pub use vehicles::Vehicles;
 
 use crate::config::ProviderConfig;
 use crate::mqtt::{DeliverFn, Session};
@@ -38,9 +41,30 @@ pub fn normalize(
     payload: &[u8],
     received_at: DateTime<Utc>,
 ) -> Result<Record, Malformed> {
+    normalize_for(
+        kind,
+        source,
+        topic,
+        payload,
+        received_at,
+        &Vehicles::default(),
+    )
+}
+
+/// [`normalize`] with what is known of the vehicles from earlier messages (the driver's
+/// side): the result depends on the payload and `vehicles` only, never on what this
+/// process saw before.
+pub fn normalize_for(
+    kind: ProviderKind,
+    source: &str,
+    topic: &str,
+    payload: &[u8],
+    received_at: DateTime<Utc>,
+    vehicles: &Vehicles,
+) -> Result<Record, Malformed> {
     match kind {
         ProviderKind::HighMobilityV1 | ProviderKind::HighMobilityV2 => {
-            high_mobility::normalize::normalize(kind, source, topic, payload, received_at)
+            high_mobility::normalize::normalize(kind, source, topic, payload, received_at, vehicles)
         }
         ProviderKind::BmwCardata => bmw::normalize::normalize(source, topic, payload, received_at),
     }

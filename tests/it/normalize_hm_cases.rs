@@ -343,26 +343,63 @@ fn every_case_yields_exactly_the_expected_signals() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+fn record_for(vin: &str, data: Value, vehicles: &providers::Vehicles) -> vinstream::record::Record {
+    let payload =
+        json!({"version": 2, "application_id": "a", "message_id": "m", "vin": vin, "data": data});
+    providers::normalize_for(
+        ProviderKind::HighMobilityV2,
+        "hm",
+        "",
+        payload.to_string().as_bytes(),
+        chrono::Utc::now(),
+        vehicles,
+    )
+    .expect("normalizes")
+}
+
 #[test]
 fn a_right_hand_drive_car_maps_left_doors_to_the_passenger_side() {
-    // The seat report may come in an earlier message; it is remembered per VIN.
-    signals_of(
-        "RHD-VIN-1",
-        json!({"vehicle_information": {"driver_seat_location": [{"data": "right"}]}}),
-    );
-    let got = signals_of(
-        "RHD-VIN-1",
-        json!({"doors": {"positions": [{"data": {"location": "front_left", "position": "open"}}]}}),
-    );
+    let door = || json!({"doors": {"positions": [{"data": {"location": "front_left", "position": "open"}}]}});
+    let seat = json!({"vehicle_information": {"driver_seat_location": [{"data": "right"}]}});
+    // reported in the same message
+    let mut both = seat.clone();
+    both["doors"] = door()["doors"].clone();
+    let r = record_for("RHD-VIN-1", both, &Default::default());
+    assert!(r
+        .signals
+        .iter()
+        .any(|s| s.path == "Vehicle.Cabin.Door.Row1.PassengerSide.IsOpen"));
+    // reported in an earlier message: what the caller learnt from it is the input
+    let mut vehicles = providers::Vehicles::default();
+    vehicles.learn(&record_for("RHD-VIN-1", seat, &vehicles));
+    let got = record_for("RHD-VIN-1", door(), &vehicles);
     assert_eq!(
-        got[0]["path"],
+        got.signals[0].path,
         "Vehicle.Cabin.Door.Row1.PassengerSide.IsOpen"
     );
-    let lhd = signals_of(
-        "LHD-VIN-1",
-        json!({"doors": {"positions": [{"data": {"location": "front_left", "position": "open"}}]}}),
+    let lhd = record_for("LHD-VIN-1", door(), &vehicles);
+    assert_eq!(
+        lhd.signals[0].path,
+        "Vehicle.Cabin.Door.Row1.DriverSide.IsOpen"
     );
-    assert_eq!(lhd[0]["path"], "Vehicle.Cabin.Door.Row1.DriverSide.IsOpen");
+}
+
+#[test]
+fn normalize_depends_on_the_message_and_its_inputs_only() {
+    // issue 19 item 7: a process-global memory made door paths depend on earlier
+    // messages. The stateless entry point now gives the same record whatever came before.
+    let door =
+        json!({"doors": {"positions": [{"data": {"location": "front_left", "position": "open"}}]}});
+    let before = signals_of("PURE-VIN-1", door.clone());
+    signals_of(
+        "PURE-VIN-1",
+        json!({"vehicle_information": {"driver_seat_location": [{"data": "right"}]}}),
+    );
+    assert_eq!(signals_of("PURE-VIN-1", door), before);
+    assert_eq!(
+        before[0]["path"],
+        "Vehicle.Cabin.Door.Row1.DriverSide.IsOpen"
+    );
 }
 
 #[test]

@@ -1,7 +1,6 @@
 //! High Mobility: MQTT V2 (Enterprise, MQTT 5 by default) and MQTT V1 (Auto API broker,
 //! MQTT 3.1.1), both over mutual TLS and carrying the same level 13 values.
 
-mod driver_side;
 pub mod mapping;
 pub mod normalize;
 pub mod rules;

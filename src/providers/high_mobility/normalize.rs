@@ -7,6 +7,7 @@
 
 use super::mapping;
 use super::rules::{self, Ctx, Rule};
+use crate::providers::vehicles::{reported_right, Vehicles};
 use crate::providers::Malformed;
 use crate::record::{normalize_timestamp, ProviderKind, Record, Signal};
 use chrono::{DateTime, Utc};
@@ -208,6 +209,7 @@ pub fn normalize(
     topic: &str,
     payload: &[u8],
     received_at: DateTime<Utc>,
+    vehicles: &Vehicles,
 ) -> Result<Record, Malformed> {
     // One UTF-8 check of the whole payload lets serde_json skip one per string (3 % of a
     // drain's CPU); a payload that fails it is parsed as bytes, for the same error.
@@ -242,7 +244,7 @@ pub fn normalize(
         Some(Node::Object(mut data)) => {
             rewrap_v1(&envelope, &mut data);
             let ctx = Ctx {
-                driver_right: driver_right(&vin, &data),
+                driver_right: driver_right(&vin, &data, vehicles),
             };
             walk_capabilities(&data, ctx, &mut signals);
         }
@@ -292,14 +294,12 @@ fn rewrap_v1<'a>(envelope: &Fields<'a>, data: &mut Fields<'a>) {
     }
 }
 
-/// The driver side for this VIN; only `vehicle_information` can tell, so only it is
-/// handed over (as a `Value`, what the per-VIN memory reads).
-fn driver_right(vin: &str, data: &Fields<'_>) -> bool {
-    let mut seen = Map::new();
-    if let Some(info) = field(data, "vehicle_information") {
-        seen.insert("vehicle_information".to_string(), info.to_value());
-    }
-    super::driver_side::driver_right(vin, Some(&seen))
+/// The driver side for this VIN: as this message reports it, else as `vehicles` knows.
+fn driver_right(vin: &str, data: &Fields<'_>, vehicles: &Vehicles) -> bool {
+    let seat = field(data, "vehicle_information")
+        .and_then(|info| info.get("driver_seat_location"))
+        .map(Node::to_value);
+    reported_right(seat.as_ref()).unwrap_or_else(|| vehicles.driver_right(vin))
 }
 
 pub fn hex_sha256(bytes: &[u8]) -> String {
