@@ -7,7 +7,7 @@ use crate::config::{self, Config, ProviderConfig, SinkConfig};
 use crate::deadletter::DeadLetter;
 use crate::dedup::DedupWindow;
 use crate::mqtt::{DeliverFn, Session};
-use crate::pipeline::{Msg, Pipeline};
+use crate::pipeline::{Msg, Pipeline, Reconfig, Reconfigure};
 use crate::record::ProviderKind;
 use crate::sinks::Sink;
 use crate::{providers, sinks, telemetry};
@@ -80,6 +80,7 @@ struct Running {
     sessions: Vec<(String, Session)>,
     sinks: Vec<(String, Arc<dyn Sink>)>,
     tx: mpsc::UnboundedSender<Msg>,
+    reconfigure: Reconfigure,
     health: Health,
 }
 
@@ -164,28 +165,25 @@ impl Running {
             .filter(|(n, c)| !new.providers.iter().any(|(m, d)| m == n && d == c))
             .map(|(n, _)| n.clone())
             .collect();
-        self.stop_providers(&changed_providers).await;
+        // The new sinks first, handed over out of band: a batch stuck on a failing sink
+        // takes them at once, so the drain of the changed providers below can finish.
         let (done, old) = oneshot::channel();
         let new_sinks: Vec<Arc<dyn Sink>> = sinks_now.iter().map(|(_, s)| s.clone()).collect();
-        if self
-            .tx
-            .send(Msg::Reconfigure {
-                sinks: new_sinks,
-                kinds: kinds(&new),
-                done,
-            })
-            .is_ok()
-        {
-            if let Ok(old) = old.await {
-                for sink in old {
-                    if !sinks_now.iter().any(|(_, s)| Arc::ptr_eq(s, &sink)) {
-                        if let Err(e) = sink.close().await {
-                            warn!(sink = sink.name(), error = %e, "old sink did not close cleanly");
-                        }
+        self.reconfigure.send(Reconfig {
+            sinks: new_sinks,
+            kinds: kinds(&new),
+            done,
+        });
+        if let Ok(old) = old.await {
+            for sink in old {
+                if !sinks_now.iter().any(|(_, s)| Arc::ptr_eq(s, &sink)) {
+                    if let Err(e) = sink.close().await {
+                        warn!(sink = sink.name(), error = %e, "old sink did not close cleanly");
                     }
                 }
             }
         }
+        self.stop_providers(&changed_providers).await;
         self.sinks = sinks_now;
         let running: Vec<String> = self.sessions.iter().map(|(n, _)| n.clone()).collect();
         for (name, c) in &new.providers {
@@ -201,6 +199,9 @@ impl Running {
 }
 
 async fn stop_sessions(sessions: Vec<Session>, tx: &mpsc::UnboundedSender<Msg>) {
+    if sessions.is_empty() {
+        return;
+    }
     for s in &sessions {
         s.stop_taking();
     }
@@ -247,7 +248,9 @@ pub async fn run_with(
             config.daemon.dead_letter_max_files,
         ),
         vehicles: crate::providers::Vehicles::load(&state_dir),
+        reconfigure: Reconfigure::default(),
     };
+    let reconfigure = pipeline.reconfigure.clone();
     let pipeline_task = tokio::spawn(pipeline.run(rx));
     let mut running = Running {
         state_dir: state_dir.clone(),
@@ -256,6 +259,7 @@ pub async fn run_with(
         sessions: Vec::new(),
         sinks: sink_list,
         tx,
+        reconfigure,
         health: Health::default(),
     };
     for (name, c) in &config.providers {
@@ -284,7 +288,22 @@ pub async fn run_with(
             _ = &mut stop => { info!("stopping"); break; }
             _ = term.recv() => { info!("SIGTERM: shutting down"); break; }
             _ = int.recv() => { info!("SIGINT: shutting down"); break; }
-            _ = hup.recv() => on_hangup(&mut running, path.as_deref()).await,
+            _ = hup.recv() => {
+                // A reload can wait on a sink that is down; a signal still stops the
+                // daemon (within shutdown_timeout), and what was not delivered is not
+                // acked, so the broker sends it again.
+                let reload = on_hangup(&mut running, path.as_deref());
+                tokio::pin!(reload);
+                let stopped = tokio::select! {
+                    _ = &mut reload => false,
+                    _ = &mut stop => { info!("stopping during a reload"); true }
+                    _ = term.recv() => { info!("SIGTERM during a reload: shutting down"); true }
+                    _ = int.recv() => { info!("SIGINT during a reload: shutting down"); true }
+                };
+                if stopped {
+                    break;
+                }
+            }
         }
     }
     let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);

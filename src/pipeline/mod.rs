@@ -17,9 +17,9 @@ use crate::record::{ProviderKind, Record};
 use crate::sinks::Sink;
 use crate::telemetry;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, Notify};
 use tracing::{debug, error, info, warn};
 
 const MAX_BATCH: usize = 512;
@@ -31,13 +31,34 @@ pub enum Msg {
     Delivery(Delivery),
     /// Reply once everything queued before this marker is delivered and acked.
     Drain(oneshot::Sender<()>),
-    /// A config reload: deliveries queued before this go to the old sinks, later ones to
-    /// these. The old sinks are handed back for closing.
-    Reconfigure {
-        sinks: Vec<Arc<dyn Sink>>,
-        kinds: HashMap<Arc<str>, ProviderKind>,
-        done: oneshot::Sender<Vec<Arc<dyn Sink>>>,
-    },
+}
+
+/// A config reload's sinks and providers. The old sinks are handed back for closing.
+pub struct Reconfig {
+    pub sinks: Vec<Arc<dyn Sink>>,
+    pub kinds: HashMap<Arc<str>, ProviderKind>,
+    pub done: oneshot::Sender<Vec<Arc<dyn Sink>>>,
+}
+
+/// Hands a [`Reconfig`] to the pipeline out of band, not behind the queued deliveries:
+/// a batch that retries a failing sink takes the new sinks at its next retry, so the
+/// reload that fixes the sink applies (issue 19 item 2) instead of waiting behind it.
+#[derive(Clone, Default)]
+pub struct Reconfigure {
+    slot: Arc<Mutex<Option<Reconfig>>>,
+    wake: Arc<Notify>,
+}
+
+impl Reconfigure {
+    /// Queue `r`; a newer one replaces one not yet taken (its `done` then drops).
+    pub fn send(&self, r: Reconfig) {
+        *self.slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
+        self.wake.notify_one();
+    }
+
+    fn take(&self) -> Option<Reconfig> {
+        self.slot.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
 }
 
 pub struct Pipeline {
@@ -47,6 +68,8 @@ pub struct Pipeline {
     pub dead_letter: DeadLetter,
     /// What earlier messages told of the vehicles (driver side), kept in `state_dir`.
     pub vehicles: providers::Vehicles,
+    /// Where config reloads arrive.
+    pub reconfigure: Reconfigure,
 }
 
 /// Records of one batch on their way to the sinks, with every ack that waits on each.
@@ -67,26 +90,27 @@ impl Pipeline {
             kinds: self.kinds,
             dead_letter: self.dead_letter,
             vehicles: self.vehicles,
+            reconfigure: self.reconfigure,
         };
         let mut batch = Vec::with_capacity(MAX_BATCH);
-        while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        loop {
+            let wake = stage.reconfigure.wake.clone();
+            tokio::select! {
+                n = rx.recv_many(&mut batch, MAX_BATCH) => if n == 0 { break },
+                _ = wake.notified() => {}
+            }
+            stage.apply_reconfig();
             let mut drains = Vec::new();
             let mut deliveries = Vec::new();
             for m in batch.drain(..) {
                 match m {
                     Msg::Delivery(d) => deliveries.push(d),
                     Msg::Drain(reply) => drains.push(reply),
-                    Msg::Reconfigure { sinks, kinds, done } => {
-                        stage
-                            .process(std::mem::take(&mut deliveries), &mut pending)
-                            .await;
-                        let old = std::mem::replace(&mut stage.sinks, sinks);
-                        stage.kinds = kinds;
-                        let _ = done.send(old);
-                    }
                 }
             }
-            stage.process(deliveries, &mut pending).await;
+            if !deliveries.is_empty() {
+                stage.process(deliveries, &mut pending).await;
+            }
             for reply in drains {
                 stage.committer.flush(reply).await;
             }
@@ -109,9 +133,21 @@ struct Stage {
     kinds: HashMap<Arc<str>, ProviderKind>,
     dead_letter: DeadLetter,
     vehicles: providers::Vehicles,
+    reconfigure: Reconfigure,
 }
 
 impl Stage {
+    /// Take a queued reload, if any: new sinks and providers from now on.
+    fn apply_reconfig(&mut self) -> bool {
+        let Some(r) = self.reconfigure.take() else {
+            return false;
+        };
+        let old = std::mem::replace(&mut self.sinks, r.sinks);
+        self.kinds = r.kinds;
+        let _ = r.done.send(old);
+        true
+    }
+
     async fn process(&mut self, deliveries: Vec<Delivery>, pending: &mut Pending) {
         let now = SystemTime::now();
         let mut out = Outgoing::default();
@@ -256,15 +292,21 @@ impl Stage {
 
     /// Hand the batch to every sink; retry the ones that fail, forever. A failing sink
     /// holds the acks back, which makes the broker stop sending: backpressure, not loss.
-    async fn deliver(&self, records: &[Arc<Record>]) {
-        let mut pending: Vec<&Arc<dyn Sink>> = self.sinks.iter().collect();
+    /// A reload while retrying replaces the sinks: the batch then goes to every new sink
+    /// that has not taken it yet (a sink the reload kept and that accepted is done).
+    async fn deliver(&mut self, records: &[Arc<Record>]) {
+        let mut pending: Vec<Arc<dyn Sink>> = self.sinks.clone();
+        let mut accepted: Vec<Arc<dyn Sink>> = Vec::new();
         let mut delay = Duration::from_millis(100);
         let mut failing = false;
         loop {
             let mut still = Vec::new();
             for sink in pending {
                 match sink.accept(records).await {
-                    Ok(()) => telemetry::sink_accepted(sink.name(), records.len()),
+                    Ok(()) => {
+                        telemetry::sink_accepted(sink.name(), records.len());
+                        accepted.push(sink);
+                    }
                     Err(e) => {
                         telemetry::sink_failed(sink.name(), &e.to_string(), delay);
                         still.push(sink);
@@ -279,7 +321,24 @@ impl Stage {
             }
             failing = true;
             pending = still;
-            tokio::time::sleep(delay).await;
+            let wake = self.reconfigure.wake.clone();
+            tokio::select! {
+                _ = tokio::time::sleep(delay) => {}
+                _ = wake.notified() => {}
+            }
+            if self.apply_reconfig() {
+                info!(
+                    "configuration reloaded while a sink was failing: retrying with the new sinks"
+                );
+                pending = self
+                    .sinks
+                    .iter()
+                    .filter(|s| !accepted.iter().any(|a| Arc::ptr_eq(a, s)))
+                    .cloned()
+                    .collect();
+                delay = Duration::from_millis(100);
+                continue;
+            }
             delay = (delay * 2).min(Duration::from_secs(30));
         }
     }

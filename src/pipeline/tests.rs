@@ -114,6 +114,7 @@ fn start_in(dir: tempfile::TempDir) -> Running {
         ]),
         dead_letter: DeadLetter::new(dir.path()),
         vehicles: providers::Vehicles::load(dir.path()),
+        reconfigure: Reconfigure::default(),
     };
     let (tx, rx) = mpsc::unbounded_channel();
     let task = tokio::spawn(pipeline.run(rx));
@@ -426,4 +427,75 @@ async fn a_driver_seat_report_turns_later_doors_and_survives_a_restart() {
         door_path(&again, 0),
         "Vehicle.Cabin.Door.Row1.PassengerSide.IsOpen"
     );
+}
+
+/// A sink whose platform is down: it never accepts.
+struct DownSink;
+
+#[async_trait]
+impl Sink for DownSink {
+    fn name(&self) -> &str {
+        "down"
+    }
+
+    async fn accept(&self, _: &[Arc<Record>]) -> Result<(), SinkError> {
+        Err(std::io::Error::other("connection refused").into())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reload_reaches_a_batch_stuck_on_a_down_sink() {
+    // issue 19 item 2: the reload that fixes a down sink waited behind the batch that
+    // retried it, forever. Now the batch takes the new sinks at its next retry.
+    let dir = tempfile::tempdir().unwrap();
+    let kept = Arc::new(Kept::default());
+    let reconfigure = Reconfigure::default();
+    let kinds = HashMap::from([(Arc::from("hm"), ProviderKind::HighMobilityV2)]);
+    let pipeline = Pipeline {
+        sinks: vec![Arc::new(KeepSink(kept.clone())), Arc::new(DownSink)],
+        dedup: DedupWindow::in_memory(Duration::from_secs(3600), 1000),
+        kinds: kinds.clone(),
+        dead_letter: DeadLetter::new(dir.path()),
+        vehicles: Default::default(),
+        reconfigure: reconfigure.clone(),
+    };
+    let keep: Arc<dyn Sink> = Arc::new(KeepSink(kept.clone()));
+    let (tx, rx) = mpsc::unbounded_channel();
+    let task = tokio::spawn(pipeline.run(rx));
+    let (ack, acked) = AckHandle::observed();
+    tx.send(delivery_with("a", ack)).unwrap();
+    kept.wait_for(1).await;
+    // the down sink holds the ack (it refuses every try, so this cannot race)
+    assert!(
+        !acked.load(std::sync::atomic::Ordering::Acquire),
+        "acked while a sink had not accepted"
+    );
+    // the reload replaces the down sink with a working one
+    let fixed = Arc::new(Kept::default());
+    let (done, old) = oneshot::channel();
+    reconfigure.send(Reconfig {
+        sinks: vec![keep, Arc::new(KeepSink(fixed.clone()))],
+        kinds,
+        done,
+    });
+    let old = tokio::time::timeout(Duration::from_secs(10), old)
+        .await
+        .expect("the reload was taken within 10 s")
+        .unwrap();
+    assert_eq!(old.len(), 2);
+    assert_eq!(
+        fixed.wait_for(1).await,
+        ["a"],
+        "the stuck batch went to the new sink"
+    );
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !acked.load(std::sync::atomic::Ordering::Acquire) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not acked within 10 s of the reload"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    drop(tx);
+    task.await.unwrap();
 }

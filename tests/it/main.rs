@@ -20,6 +20,7 @@ mod normalize_hm_cases;
 mod normalize_hm_rules;
 mod packaging;
 mod reload;
+mod reload_faults;
 mod same_car;
 mod sink_cumulocity;
 mod sink_file;
