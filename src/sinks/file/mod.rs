@@ -7,10 +7,11 @@ use super::{Sink, SinkError};
 use crate::config::FileSinkConfig;
 use crate::record::Record;
 use async_trait::async_trait;
-use std::fs::{File, OpenOptions};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+
+mod disk;
+pub use disk::{Disk, LogFile, Os};
 
 pub async fn build(
     name: &str,
@@ -27,27 +28,26 @@ pub struct FileSink {
     max_bytes: u64,
     max_files: usize,
     fsync: bool,
+    disk: Arc<dyn Disk>,
     out: Mutex<Output>,
 }
 
 struct Output {
-    file: File,
+    file: Box<dyn LogFile>,
     size: u64,
     /// Reused between batches.
     buf: Vec<u8>,
 }
 
-fn open_append(path: &Path) -> Result<Output, String> {
+fn open_append(disk: &dyn Disk, path: &Path) -> Result<Output, String> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
+        disk.create_dir_all(dir)
             .map_err(|e| format!("cannot create the directory {}: {e}", dir.display()))?;
     }
-    let file = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
+    let file = disk
+        .open_append(path)
         .map_err(|e| format!("cannot open {} for writing: {e}", path.display()))?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let size = file.len().unwrap_or(0);
     Ok(Output {
         file,
         size,
@@ -57,9 +57,18 @@ fn open_append(path: &Path) -> Result<Output, String> {
 
 impl FileSink {
     pub fn open(name: &str, c: &FileSinkConfig) -> Result<FileSink, String> {
+        FileSink::with_disk(name, c, Arc::new(Os))
+    }
+
+    pub fn with_disk(
+        name: &str,
+        c: &FileSinkConfig,
+        disk: Arc<dyn Disk>,
+    ) -> Result<FileSink, String> {
         Ok(FileSink {
             name: name.to_string(),
-            out: Mutex::new(open_append(&c.path)?),
+            out: Mutex::new(open_append(&*disk, &c.path)?),
+            disk,
             path: c.path.clone(),
             max_bytes: c.max_bytes.0.max(1),
             max_files: c.max_files,
@@ -76,19 +85,19 @@ impl FileSink {
     fn rotate(&self, out: &mut Output) -> std::io::Result<()> {
         out.file.sync_data()?;
         if self.max_files == 0 {
-            std::fs::remove_file(&self.path)?;
+            self.disk.remove_file(&self.path)?;
         } else {
-            let _ = std::fs::remove_file(self.numbered(self.max_files));
+            let _ = self.disk.remove_file(&self.numbered(self.max_files));
             for n in (1..self.max_files).rev() {
-                match std::fs::rename(self.numbered(n), self.numbered(n + 1)) {
+                match self.disk.rename(&self.numbered(n), &self.numbered(n + 1)) {
                     Ok(()) => {}
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                     Err(e) => return Err(e),
                 }
             }
-            std::fs::rename(&self.path, self.numbered(1))?;
+            self.disk.rename(&self.path, &self.numbered(1))?;
         }
-        *out = open_append(&self.path).map_err(std::io::Error::other)?;
+        *out = open_append(&*self.disk, &self.path).map_err(std::io::Error::other)?;
         Ok(())
     }
 
@@ -118,13 +127,13 @@ impl FileSink {
             let line = (buf.len() - start) as u64;
             let pending = out.size + start as u64;
             if pending > 0 && pending + line > self.max_bytes {
-                out.file.write_all(&buf[..start])?;
+                disk::write_all(&mut *out.file, &buf[..start])?;
                 out.size += start as u64;
                 buf.drain(..start);
                 self.rotate(out)?;
             }
         }
-        out.file.write_all(buf)?;
+        disk::write_all(&mut *out.file, buf)?;
         out.size += buf.len() as u64;
         if self.fsync {
             out.file.sync_data()?;
@@ -146,7 +155,7 @@ impl Sink for FileSink {
     }
 
     async fn close(&self) -> Result<(), SinkError> {
-        let out = self.out.lock().unwrap_or_else(|p| p.into_inner());
+        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
         out.file.sync_data()?;
         Ok(())
     }
@@ -154,102 +163,10 @@ impl Sink for FileSink {
     async fn reopen(&self) -> Result<(), SinkError> {
         let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
         let _ = out.file.sync_data();
-        *out = open_append(&self.path).map_err(SinkError::Other)?;
+        *out = open_append(&*self.disk, &self.path).map_err(SinkError::Other)?;
         Ok(())
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::values::ByteSize;
-    use crate::record::ProviderKind;
-
-    fn record(i: usize) -> Arc<Record> {
-        Arc::new(Record {
-            id: format!("hm:{i}"),
-            vin: "V".into(),
-            provider: ProviderKind::HighMobilityV2,
-            source: "hm".into(),
-            message_id: i.to_string(),
-            received_at: chrono::Utc::now(),
-            signals: Vec::new(),
-        })
-    }
-
-    fn config(path: &Path, max_bytes: u64, max_files: usize) -> FileSinkConfig {
-        FileSinkConfig {
-            kind: "file".into(),
-            path: path.to_path_buf(),
-            max_bytes: ByteSize(max_bytes),
-            max_files,
-            fsync: true,
-        }
-    }
-
-    fn lines(path: &Path) -> Vec<String> {
-        std::fs::read_to_string(path)
-            .unwrap_or_default()
-            .lines()
-            .map(str::to_string)
-            .collect()
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
-    async fn rotates_between_lines_and_keeps_max_files() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("sub/out.jsonl");
-        let sink = FileSink::open("f", &config(&path, 1000, 3)).unwrap();
-        let batch: Vec<_> = (0..100).map(record).collect();
-        sink.accept(&batch).await.unwrap();
-        let mut all = Vec::new();
-        for p in [
-            sink.numbered(3),
-            sink.numbered(2),
-            sink.numbered(1),
-            path.clone(),
-        ] {
-            let size = std::fs::metadata(&p).unwrap().len();
-            assert!(size <= 1000, "{} is {size} bytes", p.display());
-            for l in lines(&p) {
-                serde_json::from_str::<serde_json::Value>(&l).expect("whole lines only");
-                all.push(l);
-            }
-        }
-        assert!(!sink.numbered(4).exists());
-        // the newest lines are all there, in order, none split
-        let ids: Vec<usize> = all
-            .iter()
-            .map(|l| {
-                serde_json::from_str::<serde_json::Value>(l).unwrap()["message_id"]
-                    .as_str()
-                    .unwrap()
-                    .parse()
-                    .unwrap()
-            })
-            .collect();
-        assert!(ids.windows(2).all(|w| w[1] == w[0] + 1), "{ids:?}");
-        assert_eq!(*ids.last().unwrap(), 99);
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
-    async fn reopen_follows_a_moved_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("out.jsonl");
-        let sink = FileSink::open("f", &config(&path, 1 << 20, 2)).unwrap();
-        sink.accept(&[record(1)]).await.unwrap();
-        std::fs::rename(&path, dir.path().join("moved")).unwrap();
-        sink.reopen().await.unwrap();
-        sink.accept(&[record(2)]).await.unwrap();
-        assert_eq!(lines(&path).len(), 1);
-        assert_eq!(lines(&dir.path().join("moved")).len(), 1);
-    }
-
-    #[test]
-    fn an_unwritable_path_is_a_clear_error() {
-        let err = FileSink::open("f", &config(Path::new("/proc/nope/out.jsonl"), 10, 1))
-            .err()
-            .unwrap();
-        assert!(err.contains("/proc/nope"), "{err}");
-    }
-}
+mod tests;
