@@ -8,6 +8,9 @@ use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// Cheap to clone: the writes run on a blocking thread, off the async workers, so a slow
+/// disk stalls only the batch that waits for its letters, not keep-alives and acks.
+#[derive(Clone)]
 pub struct DeadLetter {
     path: PathBuf,
     max_bytes: u64,
@@ -24,6 +27,9 @@ struct Entry<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     payload_base64: Option<String>,
     reason: &'a str,
+    /// The sink that refused a record for good (absent for payloads that did not parse).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sink: Option<&'a str>,
 }
 
 /// One dead letter to write.
@@ -33,6 +39,7 @@ pub struct Letter<'a> {
     pub topic: &'a str,
     pub payload: &'a [u8],
     pub reason: &'a str,
+    pub sink: Option<&'a str>,
 }
 
 impl DeadLetter {
@@ -56,9 +63,11 @@ impl DeadLetter {
 
     /// Append the letters and sync them to disk: this write is what acks the payloads.
     pub fn write(&self, letters: &[Letter<'_>]) -> std::io::Result<()> {
-        if letters.is_empty() {
-            return Ok(());
-        }
+        self.append(&DeadLetter::encode(letters)?)
+    }
+
+    /// The JSON lines for `letters`, ready for [`DeadLetter::append`].
+    pub fn encode(letters: &[Letter<'_>]) -> std::io::Result<Vec<u8>> {
         let mut buf = Vec::new();
         for l in letters {
             let text = std::str::from_utf8(l.payload).ok();
@@ -71,9 +80,19 @@ impl DeadLetter {
                     .is_none()
                     .then(|| base64::engine::general_purpose::STANDARD.encode(l.payload)),
                 reason: l.reason,
+                sink: l.sink,
             };
             serde_json::to_writer(&mut buf, &entry).map_err(std::io::Error::other)?;
             buf.push(b'\n');
+        }
+        Ok(buf)
+    }
+
+    /// Append encoded lines and sync them. A write that fails halfway (a full disk) is
+    /// cut back to where it began, so the retry never follows a torn line.
+    pub fn append(&self, buf: &[u8]) -> std::io::Result<()> {
+        if buf.is_empty() {
+            return Ok(());
         }
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir)?;
@@ -83,8 +102,12 @@ impl DeadLetter {
             .create(true)
             .append(true)
             .open(&self.path)?;
-        f.write_all(&buf)?;
-        f.sync_data()
+        let start = f.metadata()?.len();
+        let written = f.write_all(buf).and_then(|()| f.sync_data());
+        if written.is_err() {
+            let _ = f.set_len(start);
+        }
+        written
     }
 
     fn rotate_if_needed(&self, incoming: u64) -> std::io::Result<()> {
@@ -115,6 +138,7 @@ mod tests {
             topic: "live/level13/x",
             payload,
             reason: "payload is not JSON",
+            sink: None,
         }
     }
 

@@ -108,6 +108,11 @@ impl Metrics {
             m.sink_errors.clone(),
         );
         r.register(
+            "sink_rejected",
+            "Records or parts of records a sink refused for good, kept aside (dead letter, rejected.jsonl)",
+            m.sink_rejected.clone(),
+        );
+        r.register(
             "sink_buffer_bytes",
             "Bytes waiting in a sink's durable buffer",
             m.sink_buffer.clone(),
@@ -284,6 +289,19 @@ pub fn outside_leaf_total(path: &str) -> u64 {
 /// A remote refused a batch for good (e.g. HTTP 400); it was kept aside, not retried.
 pub fn sink_rejected(snk: &str) {
     metrics().sink_rejected.get_or_create(&sink(snk)).inc();
+}
+
+/// A sink refused part of a record for good (too large for the platform, a VIN it cannot
+/// name); it went to the dead letter. Logged once a minute per sink; every one is counted.
+pub fn sink_refused(snk: &str, vin: &str, reason: &str) {
+    metrics().sink_rejected.get_or_create(&sink(snk)).inc();
+    if loud(&format!("refused/{snk}")) {
+        warn!(sink = snk, vin, reason, "a sink refused part of a record for good; it is kept in the dead letter (repeats within a minute are counted, not logged)");
+    }
+}
+
+pub fn sink_rejected_total(snk: &str) -> u64 {
+    metrics().sink_rejected.get_or_create(&sink(snk)).get()
 }
 
 pub fn sink_buffer(snk: &str, bytes: u64) {

@@ -8,13 +8,14 @@
 //! every sink accepted; recording the ids happens in [`commit`], in the background.
 
 mod commit;
+mod letters;
 
 use crate::deadletter::{DeadLetter, Letter};
 use crate::dedup::{DedupReader, DedupWindow};
 use crate::mqtt::{AckHandle, Delivery};
 use crate::providers::{self, Malformed};
 use crate::record::{ProviderKind, Record};
-use crate::sinks::Sink;
+use crate::sinks::{Refusal, Sink};
 use crate::telemetry;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -207,13 +208,20 @@ impl Stage {
         if out.records.is_empty() {
             return;
         }
-        self.deliver(&out.records).await;
+        let refused = self.deliver(&out.records).await;
         let accepted = chrono::Utc::now();
         for r in &out.records {
             let waited = (accepted - r.received_at).to_std().unwrap_or_default();
             telemetry::delivered(&r.source, r.signals.len(), waited);
         }
         debug!(records = out.records.len(), "batch delivered");
+        // What a sink refused for good is acked once it is in the dead letter.
+        for (sink, refusals) in refused {
+            match letters::refused_lines(&sink, &refusals) {
+                Ok(lines) => letters::write(&self.dead_letter, lines).await,
+                Err(e) => error!(sink = %sink, error = %e, "cannot encode refused parts"),
+            }
+        }
         // Only now is an id "delivered" (and its message acked): a crash before its commit
         // forgets the id, so a repeat from the provider would be a duplicate, never a loss.
         let ids = out.records.iter().map(|r| r.id.clone()).collect();
@@ -233,13 +241,23 @@ impl Stage {
     ) -> Vec<bool> {
         // Before the window's read transaction begins: see `Pending::prune`.
         pending.prune();
-        let ids: Vec<&str> = batch
-            .iter()
-            .map(|(_, r)| r.as_ref().map_or("", |r| r.id.as_str()))
-            .collect();
+        let ids: Arc<Vec<String>> = Arc::new(
+            batch
+                .iter()
+                .map(|(_, r)| r.as_ref().map_or(String::new(), |r| r.id.clone()))
+                .collect(),
+        );
         let mut delay = Duration::from_millis(100);
         loop {
-            match self.reader.delivered(&ids, now) {
+            // Off the async workers: a lookup may read the store from disk.
+            let (reader, ids) = (self.reader.clone(), ids.clone());
+            let looked_up = tokio::task::spawn_blocking(move || {
+                let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+                reader.delivered(&ids, now)
+            })
+            .await
+            .unwrap_or_else(|e| Err(format!("lookup task failed: {e}")));
+            match looked_up {
                 Ok(seen) => {
                     return seen
                         .into_iter()
@@ -259,33 +277,27 @@ impl Stage {
         }
     }
 
-    async fn write_dead_letters(&self, letters: Vec<(Delivery, Malformed)>) {
-        if letters.is_empty() {
+    async fn write_dead_letters(&self, malformed: Vec<(Delivery, Malformed)>) {
+        if malformed.is_empty() {
             return;
         }
-        let mut delay = Duration::from_millis(100);
-        loop {
-            let view: Vec<Letter<'_>> = letters
-                .iter()
-                .map(|(d, m)| Letter {
-                    received_at: d.received_at,
-                    source: &d.source,
-                    topic: &d.topic,
-                    payload: &d.payload,
-                    reason: &m.reason,
-                })
-                .collect();
-            match self.dead_letter.write(&view) {
-                Ok(()) => break,
-                Err(e) => {
-                    error!(path = %self.dead_letter.path().display(), error = %e, retry_in = ?delay,
-                        "cannot write the dead letter; holding the acks");
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(Duration::from_secs(30));
-                }
-            }
+        let view: Vec<Letter<'_>> = malformed
+            .iter()
+            .map(|(d, m)| Letter {
+                received_at: d.received_at,
+                source: &d.source,
+                topic: &d.topic,
+                payload: &d.payload,
+                reason: &m.reason,
+                sink: None,
+            })
+            .collect();
+        match DeadLetter::encode(&view) {
+            Ok(lines) => letters::write(&self.dead_letter, lines).await,
+            // Only serde_json failing on plain strings: nothing a retry would change.
+            Err(e) => error!(error = %e, "cannot encode dead letters"),
         }
-        for (d, _) in letters {
+        for (d, _) in malformed {
             d.ack.complete();
         }
     }
@@ -294,17 +306,22 @@ impl Stage {
     /// holds the acks back, which makes the broker stop sending: backpressure, not loss.
     /// A reload while retrying replaces the sinks: the batch then goes to every new sink
     /// that has not taken it yet (a sink the reload kept and that accepted is done).
-    async fn deliver(&mut self, records: &[Arc<Record>]) {
+    /// Returns what each sink refused for good, by sink name.
+    async fn deliver(&mut self, records: &[Arc<Record>]) -> Vec<(String, Vec<Refusal>)> {
         let mut pending: Vec<Arc<dyn Sink>> = self.sinks.clone();
         let mut accepted: Vec<Arc<dyn Sink>> = Vec::new();
+        let mut refused = Vec::new();
         let mut delay = Duration::from_millis(100);
         let mut failing = false;
         loop {
             let mut still = Vec::new();
             for sink in pending {
-                match sink.accept(records).await {
-                    Ok(()) => {
+                match sink.accept_refusing(records).await {
+                    Ok(refusals) => {
                         telemetry::sink_accepted(sink.name(), records.len());
+                        if !refusals.is_empty() {
+                            refused.push((sink.name().to_string(), refusals));
+                        }
                         accepted.push(sink);
                     }
                     Err(e) => {
@@ -317,7 +334,7 @@ impl Stage {
                 if failing {
                     info!("sinks recovered");
                 }
-                return;
+                return refused;
             }
             failing = true;
             pending = still;

@@ -7,6 +7,8 @@ use async_trait::async_trait;
 use std::sync::Mutex;
 use tokio::sync::Notify;
 
+mod off_runtime;
+
 #[derive(Default)]
 struct Kept {
     ids: Mutex<Vec<String>>,
