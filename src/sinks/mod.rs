@@ -23,11 +23,29 @@ pub enum SinkError {
     Other(String),
 }
 
+/// Part of a record a sink can never deliver, however often it is retried (a value larger
+/// than the platform's packet limit, a VIN the platform cannot name). The pipeline writes
+/// it to the dead letter before the acks, so nothing is acked without a trace.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refusal {
+    pub vin: String,
+    /// Where it would have gone (an MQTT topic).
+    pub topic: String,
+    /// What would have been sent, or the record, as text.
+    pub payload: String,
+    pub reason: String,
+}
+
 #[async_trait]
 pub trait Sink: Send + Sync {
     fn name(&self) -> &str;
     /// Take a batch; Ok only once the records are durable from this sink's side.
     async fn accept(&self, batch: &[Arc<Record>]) -> Result<(), SinkError>;
+    /// Take a batch as [`Sink::accept`] does, and say what of it the sink refused for
+    /// good. The pipeline calls this one; sinks that can refuse parts override it.
+    async fn accept_refusing(&self, batch: &[Arc<Record>]) -> Result<Vec<Refusal>, SinkError> {
+        self.accept(batch).await.map(|()| Vec::new())
+    }
     /// Called once on shutdown after the last batch.
     async fn close(&self) -> Result<(), SinkError> {
         Ok(())

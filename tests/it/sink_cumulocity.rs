@@ -431,3 +431,39 @@ async fn c8y_nothing_is_acked_to_the_provider_while_the_platform_is_down() {
     .await;
     assert_eq!(announcements(&all, VIN_A), (2, 2), "{all:?}");
 }
+
+/// A record whose VIN cannot name a child device (it holds `/`) is refused for good: it
+/// goes to the dead letter as the record, and the batch's other records reach the
+/// platform. Before, it was skipped with a warning only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn c8y_a_record_whose_vin_cannot_be_a_device_goes_to_the_dead_letter() {
+    let rig = rig();
+    let obs = rig.c8y_observer().await;
+    let d = rig.c8y_daemon("");
+    let p = rig.provider().await;
+    let bad_vin = "WBA0000/000000003";
+    p.publish_all([
+        hm("c8y-bad-vin", bad_vin, odometer(3.0, T1)),
+        hm("c8y-good", VIN_A, odometer(4.0, T1)),
+    ])
+    .await;
+    wait_rows(&d, &obs, "the good VIN's odometer", |all| {
+        series(all, VIN_A).iter().any(|s| s[2] == "4000")
+    })
+    .await;
+    let letters = wait::try_until(T, || {
+        let l = rig.dead_letters();
+        (!l.is_empty()).then_some(l)
+    })
+    .unwrap_or_else(|| panic!("no dead letter; log:\n{}", d.stderr_tail(30)));
+    assert_eq!(letters.len(), 1, "{letters:?}");
+    let l = &letters[0];
+    assert_eq!(l["sink"], "c8y");
+    assert!(l["reason"].as_str().unwrap().contains(bad_vin), "{l}");
+    let record: Value = serde_json::from_str(l["payload"].as_str().unwrap()).unwrap();
+    assert_eq!(record["vin"], bad_vin);
+    assert_eq!(record["message_id"], "c8y-bad-vin");
+    assert!(obs.messages().iter().all(|(topic, payload)| {
+        !topic.contains(bad_vin) && !String::from_utf8_lossy(payload).contains(bad_vin)
+    }));
+}

@@ -380,3 +380,38 @@ async fn tb_nothing_is_acked_to_the_provider_while_the_platform_is_down() {
     }
     assert_eq!(connects(&seen, VIN_A), 2, "{seen:?}");
 }
+
+/// A value larger than any publish can carry is refused for good: it goes to the dead
+/// letter (with the sink, the VIN and what would have been sent), and the rest of its
+/// record reaches the platform. Before, it was dropped with a warning only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tb_a_value_too_large_for_any_publish_goes_to_the_dead_letter() {
+    let rig = rig();
+    let obs = rig.tb_observer().await;
+    let d = rig.tb_daemon("max_payload_bytes = \"1KiB\"");
+    let big = "x".repeat(3000);
+    let mut data = odometer(7.0, T1);
+    data["diagnostics"]["bigText"] = json!([{"data": big, "timestamp": T1}]);
+    let p = rig.provider().await;
+    p.publish_all([hm("tb-oversize", VIN_A, data)]).await;
+    wait_values(&d, &obs, 1024, &[odo(VIN_A, T1)]).await;
+    let letters = wait::try_until(T, || {
+        let l = rig.dead_letters();
+        (!l.is_empty()).then_some(l)
+    })
+    .unwrap_or_else(|| panic!("no dead letter; log:\n{}", d.stderr_tail(30)));
+    assert_eq!(letters.len(), 1, "{letters:?}");
+    let l = &letters[0];
+    assert_eq!(l["sink"], "tb");
+    assert_eq!(l["topic"], "v1/gateway/telemetry");
+    let reason = l["reason"].as_str().unwrap();
+    assert!(
+        reason.contains(VIN_A) && reason.contains("1024"),
+        "{reason}"
+    );
+    let sent: Value = serde_json::from_str(l["payload"].as_str().unwrap()).unwrap();
+    let values = &sent[VIN_A][0]["values"];
+    let (_, v) = values.as_object().unwrap().iter().next().unwrap();
+    assert_eq!(v, &json!(big));
+    d.wait_stderr("kept in the dead letter", T);
+}

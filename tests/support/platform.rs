@@ -60,6 +60,16 @@ impl PlatformRig {
         Collector::connect(self.platform.port(), &self.pki, opts, filter).await
     }
 
+    /// The entries of the daemon's `dead-letter.jsonl` (empty while it does not exist).
+    pub fn dead_letters(&self) -> Vec<serde_json::Value> {
+        let path = self.dir.path().join("state").join("dead-letter.jsonl");
+        std::fs::read_to_string(path)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("whole JSON lines in the dead letter"))
+            .collect()
+    }
+
     pub async fn provider(&self) -> Publisher {
         Publisher::connect_v5(self.provider.port(), &self.pki).await
     }

@@ -26,6 +26,7 @@
 
 use crate::record::{format_millis, Record};
 use crate::sinks::mqtt_out::{packet_len, Publish};
+use crate::sinks::Refusal;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use std::borrow::Cow;
@@ -128,8 +129,8 @@ pub struct Output {
     pub nulls: usize,
     /// Records skipped because their VIN cannot be a topic level.
     pub bad_vins: Vec<String>,
-    /// Rows dropped for not fitting any publish.
-    pub oversize: usize,
+    /// Rows that cannot fit any publish, for the dead letter.
+    pub oversize: Vec<Refusal>,
 }
 
 /// (fragment, series) → (value, unit) of one time.
@@ -231,7 +232,15 @@ pub fn batch_rows(
         }
         let (publishes, dropped) = pack(&topic, &all, max_packet);
         out.publishes.extend(publishes);
-        out.oversize += dropped;
+        out.oversize.extend(dropped.into_iter().map(|row| Refusal {
+            vin: vin.clone(),
+            topic: topic.clone(),
+            reason: format!(
+                "a SmartREST row of {} bytes does not fit one publish of at most {max_packet} bytes",
+                row.len()
+            ),
+            payload: row,
+        }));
         out.vins.push(vin);
     }
     out.remembered = changed.into_iter().collect();
@@ -265,14 +274,14 @@ fn rows_201(topic: &str, time: &str, series: &Series, max_packet: usize) -> Vec<
 }
 
 /// Rows (each ending in `\n`) packed in order into publishes on `topic` of at most
-/// `max_packet` bytes; also returns how many rows were dropped for not fitting alone.
-pub fn pack(topic: &str, rows: &[String], max_packet: usize) -> (Vec<Publish>, usize) {
+/// `max_packet` bytes; also returns the rows that do not fit even alone.
+pub fn pack(topic: &str, rows: &[String], max_packet: usize) -> (Vec<Publish>, Vec<String>) {
     let mut out = Vec::new();
     let mut cur = String::new();
-    let mut dropped = 0;
+    let mut dropped = Vec::new();
     for r in rows {
         if packet_len(topic, r.len()) > max_packet {
-            dropped += 1;
+            dropped.push(r.clone());
             continue;
         }
         if packet_len(topic, cur.len() + r.len()) > max_packet {

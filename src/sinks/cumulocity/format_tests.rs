@@ -328,7 +328,7 @@ fn packing_stays_within_the_limit_and_never_splits_a_row() {
     let batch = vec![rec("VIN1", signals), rec("VIN1", events)];
     for (limit, use_201) in [(LIMIT, true), (LIMIT, false), (1000, true), (300, true)] {
         let out = batch_rows(&batch, use_201, limit, &EventMemory::new());
-        assert_eq!(out.oversize, 0);
+        assert!(out.oversize.is_empty());
         assert!(out.publishes.len() > 1);
         for p in &out.publishes {
             assert!(packet_len(&p.topic, p.payload.len()) <= limit);
@@ -356,10 +356,10 @@ fn packing_stays_within_the_limit_and_never_splits_a_row() {
 }
 
 #[test]
-fn a_row_too_large_for_any_publish_is_dropped() {
+fn a_row_too_large_for_any_publish_is_returned_not_packed() {
     let rows = vec!["1\n".to_string(), "x".repeat(500) + "\n", "2\n".to_string()];
     let (pubs, dropped) = pack("s/us/V", &rows, 100);
-    assert_eq!(dropped, 1);
+    assert_eq!(dropped, vec!["x".repeat(500) + "\n"]);
     assert_eq!(pubs.len(), 1);
     assert_eq!(pubs[0].payload, b"1\n2\n");
 }

@@ -11,7 +11,7 @@
 pub mod format;
 
 use super::mqtt_out::{self, MqttOut, Options, Publish};
-use super::{Sink, SinkError};
+use super::{Refusal, Sink, SinkError};
 use crate::config::CumulocitySinkConfig;
 use crate::record::Record;
 use async_trait::async_trait;
@@ -101,6 +101,12 @@ impl Sink for CumulocitySink {
     }
 
     async fn accept(&self, batch: &[Arc<Record>]) -> Result<(), SinkError> {
+        self.accept_refusing(batch).await.map(drop)
+    }
+
+    /// Records whose VIN cannot be a topic level and rows too large for one publish are
+    /// refused (retrying could never send them); the rest of the batch goes through.
+    async fn accept_refusing(&self, batch: &[Arc<Record>]) -> Result<Vec<Refusal>, SinkError> {
         let mut st = self.state.lock().await;
         let epoch = self.out.ready_epoch().await.map_err(SinkError::Other)?;
         if st.epoch != epoch {
@@ -110,13 +116,6 @@ impl Sink for CumulocitySink {
         let out = format::batch_rows(batch, self.use_201, MAX_PACKET, &st.events);
         if out.nulls > 0 {
             debug!(sink = %self.name, signals = out.nulls, "null (failure) values left out");
-        }
-        if !out.bad_vins.is_empty() {
-            warn!(sink = %self.name, vins = ?out.bad_vins,
-                  "records skipped: a VIN cannot be empty or hold `/`, `+` or `#`");
-        }
-        if out.oversize > 0 {
-            warn!(sink = %self.name, rows = out.oversize, "rows too large for one publish were dropped");
         }
         let new: Vec<&String> = out
             .vins
@@ -136,7 +135,22 @@ impl Sink for CumulocitySink {
         let new: Vec<String> = new.into_iter().cloned().collect();
         st.children.extend(new);
         st.events.extend(out.remembered);
-        Ok(())
+        let mut refused = out.oversize;
+        refused.extend(
+            batch
+                .iter()
+                .filter(|r| out.bad_vins.contains(&r.vin))
+                .map(|r| Refusal {
+                    vin: r.vin.clone(),
+                    topic: format::UP.to_string(),
+                    payload: String::from_utf8_lossy(&r.to_json_line())
+                        .trim_end()
+                        .to_string(),
+                    reason: "the VIN cannot name a child device (empty, or holds `/`, `+` or `#`)"
+                        .into(),
+                }),
+        );
+        Ok(refused)
     }
 
     async fn close(&self) -> Result<(), SinkError> {

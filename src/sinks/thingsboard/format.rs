@@ -12,12 +12,14 @@
 //!   never fails the batch.
 //! * Packing: each publish, MQTT header included, stays within the limit. A key/value pair
 //!   is never split; an entry that does not fit is continued in the next publish as another
-//!   entry with the same `ts`. A single pair that cannot fit even alone is dropped and
-//!   reported (the batch still goes through: retrying could never make it fit).
+//!   entry with the same `ts`. A single pair that cannot fit even alone is left out and
+//!   returned as a [`Refusal`] for the dead letter (the batch still goes through:
+//!   retrying could never make it fit).
 
 use crate::config::KeyStyle;
 use crate::record::Record;
 use crate::sinks::mqtt_out::{packet_len, Publish};
+use crate::sinks::Refusal;
 use chrono::DateTime;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -38,8 +40,8 @@ pub struct Telemetry {
     pub publishes: Vec<Publish>,
     /// Signals left out because their value was null (a provider failure).
     pub nulls: usize,
-    /// `VIN key` of pairs too large for any publish.
-    pub oversize: Vec<String>,
+    /// Pairs too large for any publish, for the dead letter.
+    pub oversize: Vec<Refusal>,
 }
 
 /// The telemetry key of a VSS path.
@@ -124,7 +126,15 @@ pub fn telemetry(batch: &[Arc<Record>], style: KeyStyle, max_packet: usize) -> T
             for (k, v) in values {
                 let pair = format!("{}:{v}", Value::String(k.clone()));
                 if !packer.add(&vin_json, *ts, &pair) {
-                    out.oversize.push(format!("{vin} {k}"));
+                    out.oversize.push(Refusal {
+                        vin: vin.clone(),
+                        topic: TELEMETRY_TOPIC.to_string(),
+                        payload: format!("{{{vin_json}:[{{\"ts\":{ts},\"values\":{{{pair}}}}}]}}"),
+                        reason: format!(
+                            "`{k}` ({} bytes) does not fit one publish of at most {max_packet} bytes",
+                            pair.len()
+                        ),
+                    });
                 }
             }
         }

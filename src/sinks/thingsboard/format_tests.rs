@@ -205,7 +205,14 @@ fn a_pair_too_large_for_any_publish_is_dropped_and_reported() {
         ],
     )];
     let t = telemetry(&batch, KeyStyle::Path, 1000);
-    assert_eq!(t.oversize, vec!["V1 HM.big".to_string()]);
+    assert_eq!(t.oversize.len(), 1);
+    let refused = &t.oversize[0];
+    assert_eq!(refused.vin, "V1");
+    assert_eq!(refused.topic, TELEMETRY_TOPIC);
+    assert!(refused.reason.contains("`HM.big`"), "{}", refused.reason);
+    // what would have been sent, as valid telemetry JSON
+    let sent: serde_json::Value = serde_json::from_str(&refused.payload).unwrap();
+    assert_eq!(sent["V1"][0]["values"]["HM.big"], json!(big));
     let all = flatten(&payloads(&t));
     assert_eq!(all.len(), 2);
 }

@@ -14,7 +14,7 @@ pub mod format;
 mod tests;
 
 use super::mqtt_out::{self, MqttOut, Options};
-use super::{Sink, SinkError};
+use super::{Refusal, Sink, SinkError};
 use crate::config::{KeyStyle, ThingsboardSinkConfig};
 use crate::record::Record;
 use async_trait::async_trait;
@@ -23,7 +23,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Mutex;
-use tracing::{debug, warn};
+use tracing::debug;
 
 /// Smallest `max_payload_bytes` that leaves room for a useful entry.
 const MIN_PAYLOAD: u64 = 256;
@@ -111,6 +111,12 @@ impl Sink for ThingsboardSink {
     }
 
     async fn accept(&self, batch: &[Arc<Record>]) -> Result<(), SinkError> {
+        self.accept_refusing(batch).await.map(drop)
+    }
+
+    /// Values too large for one publish are refused (retrying could never make them fit);
+    /// the rest of the batch goes through.
+    async fn accept_refusing(&self, batch: &[Arc<Record>]) -> Result<Vec<Refusal>, SinkError> {
         let mut announced = self.announced.lock().await;
         let epoch = self.out.ready_epoch().await.map_err(SinkError::Other)?;
         if announced.epoch != epoch {
@@ -131,17 +137,13 @@ impl Sink for ThingsboardSink {
         if t.nulls > 0 {
             debug!(sink = %self.name, signals = t.nulls, "null (failure) values left out");
         }
-        if !t.oversize.is_empty() {
-            warn!(sink = %self.name, dropped = ?t.oversize, limit = self.max_packet,
-                  "values too large for one publish were dropped");
-        }
         publishes.extend(t.publishes);
         self.out
             .publish_all(epoch, &publishes)
             .await
             .map_err(SinkError::Other)?;
         announced.vins.extend(new);
-        Ok(())
+        Ok(t.oversize)
     }
 
     async fn close(&self) -> Result<(), SinkError> {
