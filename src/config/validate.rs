@@ -5,6 +5,13 @@ use super::{BmwConfig, Config, Problem, ProviderConfig, SessionTuning};
 use crate::mqtt::tls;
 use std::path::Path;
 
+/// `batch_max_events`, `tls.ca_file`: a config key, not a sentence.
+fn is_key(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.')
+}
+
 pub(super) fn semantics(c: &Config, problems: &mut Vec<Problem>) {
     let mut p = |key: &str, message: String| {
         problems.push(Problem {
@@ -33,9 +40,11 @@ pub(super) fn semantics(c: &Config, problems: &mut Vec<Problem>) {
         }
     }
     for (name, sink) in &c.sinks {
-        if let crate::config::SinkConfig::Nats(n) = sink {
-            if let Err(m) = crate::sinks::nats::check_config(n) {
-                p(&format!("sinks.{name}"), m);
+        if let Err(m) = crate::sinks::check_config(sink) {
+            // A sink says `key: what is wrong`; the key then names the whole path.
+            match m.split_once(": ") {
+                Some((k, rest)) if is_key(k) => p(&format!("sinks.{name}.{k}"), rest.into()),
+                _ => p(&format!("sinks.{name}"), m),
             }
         }
     }

@@ -64,6 +64,18 @@ pub trait Sink: Send + Sync {
     }
 }
 
+/// What building the sink would refuse, found without opening anything: `check` and
+/// config loading run it, so `run` does not fail on a config that `check` passed.
+pub fn check_config(config: &SinkConfig) -> Result<(), String> {
+    match config {
+        SinkConfig::Stdout(_) | SinkConfig::File(_) => Ok(()),
+        SinkConfig::Webhook(c) => webhook::check_config(c),
+        SinkConfig::Thingsboard(c) => thingsboard::check_config(c),
+        SinkConfig::Cumulocity(c) => cumulocity::check_config(c),
+        SinkConfig::Nats(c) => nats::check_config(c),
+    }
+}
+
 /// Build a sink; `state_dir` holds sinks' durable state under `sinks/{name}/`.
 pub async fn build(
     name: &str,

@@ -75,6 +75,52 @@ fn check_reports_every_problem_with_file_and_key_and_exits_2() {
     assert!(err.contains("no such file: /nonexistent/ca.pem"), "{err}");
 }
 
+/// What building a sink refuses, `check` reports too (issue 19 item 5): before, these
+/// passed `check` and `run` then exited 1, a restart loop under systemd.
+#[test]
+fn check_and_run_refuse_what_the_sinks_would_refuse_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = pki::generate(&dir.path().join("pki"));
+    let config = dir.path().join("sinks.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[daemon]\nstate_dir = \"{state}\"\n\
+             [providers.hm]\ntype = \"high_mobility_v2\"\nenvironment = \"sandbox\"\n\
+             application_id = \"app\"\nca_file = \"{ca}\"\ncert_file = \"{cert}\"\nkey_file = \"{key}\"\n\
+             [sinks.hook]\ntype = \"webhook\"\nurl = \"ftp://example.test/in\"\n\
+             [sinks.hook0]\ntype = \"webhook\"\nurl = \"https://example.test/in\"\nbatch_max_events = 0\n\
+             [sinks.tb]\ntype = \"thingsboard\"\nhost = \"tb.test\"\naccess_token = \"t\"\n\
+             max_payload_bytes = \"10B\"\n\
+             [sinks.c8y]\ntype = \"cumulocity\"\nhost = \"c8y.test\"\ntenant = \"t1\"\n\
+             username = \"u\"\npassword = \"p\"\ndevice_id = \"a:b\"\n",
+            state = dir.path().join("state").display(),
+            ca = pki.ca.display(),
+            cert = pki.client_cert.display(),
+            key = pki.client_key.display()
+        ),
+    )
+    .unwrap();
+    let file = config.display().to_string();
+    for cmd in ["check", "run"] {
+        let out = run_cli(bin(), &[cmd, "-c", config.to_str().unwrap()]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{cmd}: {err}");
+        for key in [
+            "sinks.hook.url",
+            "sinks.hook0.batch_max_events",
+            "sinks.tb.max_payload_bytes",
+            "sinks.c8y.device_id",
+        ] {
+            assert!(
+                err.lines()
+                    .any(|l| l.starts_with(&format!("{file}: {key}: "))),
+                "{cmd}: no line for {key}:\n{err}"
+            );
+        }
+    }
+}
+
 #[test]
 fn check_on_a_missing_file_and_the_shipped_example() {
     let out = run_cli(bin(), &["check", "-c", "/nonexistent/vinstream.toml"]);

@@ -25,18 +25,25 @@ use tracing::{debug, warn};
 /// The platform's limit for a whole MQTT packet, header included.
 pub const MAX_PACKET: usize = 16_184;
 
+/// Everything `build` would refuse, without connecting: `check` runs this, so a config
+/// it passes does not fail at `run`.
+pub fn check_config(config: &CumulocitySinkConfig) -> Result<(), String> {
+    if config.device_id.is_empty() || config.device_id.contains(':') {
+        return Err(format!(
+            "device_id: `{}` must be non-empty and must not contain `:` (the client id is d:{{device_id}})",
+            config.device_id
+        ));
+    }
+    mqtt_out::tls_config(config.tls, &config.ca_file, &config.server_name).map(drop)
+}
+
 pub async fn build(
     name: &str,
     config: &CumulocitySinkConfig,
     state_dir: &Path,
 ) -> Result<Arc<dyn Sink>, String> {
     let _ = state_dir; // nothing durable: the platform holds what was acked
-    if config.device_id.is_empty() || config.device_id.contains(':') {
-        return Err(format!(
-            "device_id `{}` must be non-empty and must not contain `:` (the client id is d:{{device_id}})",
-            config.device_id
-        ));
-    }
+    check_config(config)?;
     let tls = mqtt_out::tls_config(config.tls, &config.ca_file, &config.server_name)?;
     let sink = name.to_string();
     let on_error = move |topic: &str, payload: &[u8]| {

@@ -38,22 +38,29 @@ pub async fn build(
     Ok(Arc::new(sink))
 }
 
+/// Everything `build` would refuse, without connecting: `check` runs this, so a config
+/// it passes does not fail at `run`.
+pub fn check_config(config: &ThingsboardSinkConfig) -> Result<(), String> {
+    let max_packet = config.max_payload_bytes.0;
+    if max_packet < MIN_PAYLOAD {
+        return Err(format!(
+            "max_payload_bytes: must be at least {MIN_PAYLOAD} bytes, not {max_packet}"
+        ));
+    }
+    if config.access_token.is_empty() {
+        return Err("access_token: is empty".into());
+    }
+    mqtt_out::tls_config(config.tls, &config.ca_file, &config.server_name).map(drop)
+}
+
 /// The sink, connecting in the background; `ack_timeout` bounds the wait for PUBACKs.
 fn start(
     name: &str,
     config: &ThingsboardSinkConfig,
     ack_timeout: Duration,
 ) -> Result<ThingsboardSink, String> {
-    let max_packet = config.max_payload_bytes.0;
-    if max_packet < MIN_PAYLOAD {
-        return Err(format!(
-            "max_payload_bytes must be at least {MIN_PAYLOAD} bytes, not {max_packet}"
-        ));
-    }
-    if config.access_token.is_empty() {
-        return Err("access_token is empty".into());
-    }
-    let max_packet = usize::try_from(max_packet).unwrap_or(usize::MAX);
+    check_config(config)?;
+    let max_packet = usize::try_from(config.max_payload_bytes.0).unwrap_or(usize::MAX);
     let tls = mqtt_out::tls_config(config.tls, &config.ca_file, &config.server_name)?;
     let client_id = config
         .client_id

@@ -77,11 +77,9 @@ pub struct WebhookSink {
     refused: AtomicU64,
 }
 
-pub async fn build(
-    name: &str,
-    config: &WebhookSinkConfig,
-    state_dir: &Path,
-) -> Result<Arc<dyn Sink>, String> {
+/// Everything `build` would refuse, without touching the spool or the network: `check`
+/// runs this, so a config it passes does not fail at `run`.
+pub fn check_config(config: &WebhookSinkConfig) -> Result<(), String> {
     if config.batch_max_events == 0 {
         return Err("batch_max_events: must be at least 1".into());
     }
@@ -91,6 +89,15 @@ pub async fn build(
     if config.timeout.0.is_zero() {
         return Err("timeout: must be more than 0".into());
     }
+    http::Endpoint::new(config).map(drop)
+}
+
+pub async fn build(
+    name: &str,
+    config: &WebhookSinkConfig,
+    state_dir: &Path,
+) -> Result<Arc<dyn Sink>, String> {
+    check_config(config)?;
     let endpoint = http::Endpoint::new(config)?;
     let dir = state_dir.join("sinks").join(name);
     let limit = config.buffer_max_bytes.0;
