@@ -9,6 +9,7 @@ mod bmw_vss;
 mod cli;
 mod demo;
 mod faults;
+mod fuzz_config;
 mod hm_coverage;
 mod hm_proptest;
 mod hm_schema;
