@@ -1,6 +1,7 @@
 //! The admin endpoint (`daemon.admin_listen`): `/metrics` (Prometheus text), `/healthz`
 //! (200 while the process runs) and `/readyz` (200 only when every provider is connected
-//! and subscribed and every sink is usable; otherwise 503 with a JSON body naming what
+//! and subscribed, every sink is usable and the dead letter and dedup store in `state_dir`
+//! can be written; otherwise 503 with a JSON body naming what
 //! is not ready). Also the once-a-second monitor that feeds gauges, systemd and the
 //! periodic summary line.
 
@@ -59,10 +60,14 @@ impl Health {
                 sinks.insert(s.name().to_string(), Value::from(problem));
             }
         }
-        if providers.is_empty() && sinks.is_empty() {
+        let state: serde_json::Map<String, Value> = telemetry::state_problems()
+            .into_iter()
+            .map(|(part, problem)| (part.to_string(), Value::from(problem)))
+            .collect();
+        if providers.is_empty() && sinks.is_empty() && state.is_empty() {
             None
         } else {
-            Some(json!({"ready": false, "providers": providers, "sinks": sinks}))
+            Some(json!({"ready": false, "providers": providers, "sinks": sinks, "state": state}))
         }
     }
 

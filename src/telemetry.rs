@@ -37,6 +37,8 @@ pub struct Metrics {
     process: ProcessGauges,
     /// Last time a repeated warning was logged, per key: repeats are counted, not logged.
     quiet: Mutex<std::collections::HashMap<String, Instant>>,
+    /// What in `state_dir` is failing now (dead letter, dedup store), for `/readyz`.
+    state: Mutex<std::collections::BTreeMap<&'static str, String>>,
 }
 
 struct ProcessGauges {
@@ -73,6 +75,7 @@ impl Metrics {
                 start: Gauge::default(),
             },
             quiet: Mutex::new(Default::default()),
+            state: Mutex::new(Default::default()),
             registry: Registry::default(),
         };
         let r = &mut registry;
@@ -336,6 +339,41 @@ pub fn record_failed(error: &dyn std::fmt::Display) {
         error = %error,
         "could not record delivered ids; if the provider sends them again they repeat"
     );
+    state_failing("dedup", error.to_string());
+}
+
+/// The dedup store recorded a batch: it is usable again.
+pub fn recorded() {
+    state_recovered("dedup");
+}
+
+/// The dead letter cannot be written; its acks are held.
+pub fn dead_letter_failed(path: &std::path::Path, error: &std::io::Error, retry_in: Duration) {
+    tracing::error!(path = %path.display(), error = %error, retry_in = ?retry_in,
+        "cannot write the dead letter; holding the acks");
+    state_failing("dead_letter", format!("{}: {error}", path.display()));
+}
+
+pub fn dead_letter_written() {
+    state_recovered("dead_letter");
+}
+
+fn state_failing(part: &'static str, problem: String) {
+    let mut s = metrics().state.lock().unwrap_or_else(|p| p.into_inner());
+    s.insert(part, problem);
+}
+
+fn state_recovered(part: &'static str) {
+    let mut s = metrics().state.lock().unwrap_or_else(|p| p.into_inner());
+    if s.remove(part).is_some() {
+        tracing::info!(part, "working again");
+    }
+}
+
+/// What in `state_dir` fails now, by part (`dead_letter`, `dedup`): not ready meanwhile.
+pub fn state_problems() -> Vec<(&'static str, String)> {
+    let s = metrics().state.lock().unwrap_or_else(|p| p.into_inner());
+    s.iter().map(|(k, v)| (*k, v.clone())).collect()
 }
 
 /// Rate-limit a repeated log line: true at most once a minute per key.

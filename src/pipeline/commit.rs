@@ -191,8 +191,9 @@ async fn run(window: DedupWindow, mut rx: mpsc::UnboundedReceiver<Job>, committe
             if took >= SLOW_COMMIT {
                 crate::telemetry::slow_commit(n_ids, took);
             }
-            if let Err(e) = recorded {
-                crate::telemetry::record_failed(&e);
+            match recorded {
+                Ok(_) => crate::telemetry::recorded(),
+                Err(e) => crate::telemetry::record_failed(&e),
             }
         }
         if let Some(n) = last {

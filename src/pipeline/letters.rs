@@ -8,7 +8,6 @@ use crate::sinks::Refusal;
 use crate::telemetry;
 use std::sync::Arc;
 use std::time::Duration;
-use tracing::error;
 
 /// The letters for what `sink` refused, stamped now.
 pub(super) fn refused_lines(sink: &str, refused: &[Refusal]) -> std::io::Result<Vec<u8>> {
@@ -49,10 +48,9 @@ pub(super) async fn write(dead_letter: &DeadLetter, lines: Vec<u8>) {
             .await
             .unwrap_or_else(|e| Err(std::io::Error::other(e)));
         match written {
-            Ok(()) => return,
+            Ok(()) => return telemetry::dead_letter_written(),
             Err(e) => {
-                error!(path = %dead_letter.path().display(), error = %e, retry_in = ?delay,
-                    "cannot write the dead letter; holding the acks");
+                telemetry::dead_letter_failed(dead_letter.path(), &e, delay);
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_secs(30));
             }

@@ -8,6 +8,7 @@ mod bmw;
 mod bmw_vss;
 mod cli;
 mod demo;
+mod disk_full;
 mod faults;
 mod fuzz_config;
 mod hm_coverage;

@@ -10,6 +10,7 @@
 //! - [`publisher`]: rumqttc QoS 1 `Publisher` (returns after PUBACK) and `Collector`.
 //! - [`daemon`]: spawns the binary under test and collects stdout JSON records / stderr.
 //! - [`platform`]: the ThingsBoard/Cumulocity rig (provider broker, platform broker, daemon).
+//! - [`smallfs`]: a small tmpfs to fill, for real ENOSPC.
 //! - [`rig`]: the single-broker rig (temp dir, PKI, mTLS Mosquitto) of faults, NATS, HM V2.
 #![allow(dead_code)]
 #![allow(unused_imports)]
@@ -26,6 +27,7 @@ pub mod proxy;
 pub mod publisher;
 pub mod rig;
 pub mod schema_gen;
+pub mod smallfs;
 pub mod wait;
 
 pub use daemon::{run_cli, Daemon};
