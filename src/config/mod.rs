@@ -8,6 +8,7 @@ mod validate;
 pub mod values;
 
 pub use schema::*;
+pub use validate::secure_url;
 
 use serde::de::DeserializeOwned;
 use std::fmt;

@@ -253,3 +253,42 @@ fn sink_ca_files_are_checked_too() {
         "{problems:?}"
     );
 }
+
+#[test]
+fn token_urls_are_parsed_not_prefix_matched() {
+    let allowed = [
+        "https://customer.bmwgroup.com/gcdm/oauth/token",
+        "HTTPS://Customer.BMWgroup.com/token",
+        "http://localhost/token",
+        "HTTP://LOCALHOST:8080/token",
+        "http://127.0.0.1:9/token",
+        "http://127.1.2.3/token",
+        "http://0x7f.0.0.1/token", // the parser reads this as 127.0.0.1
+        "http://[::1]:8080/token",
+        "http://user:pw@localhost/token",
+    ];
+    for url in allowed {
+        assert_eq!(super::secure_url(url), Ok(()), "{url}");
+    }
+    let refused = [
+        "http://localhost.evil.example/token",
+        "http://127.0.0.1.nip.io/token",
+        "http://[::1].evil.example/token",
+        "http://user@localhost@evil.example/token",
+        "http://localhost@evil.example/token",
+        "http://localhost:80@evil.example/token",
+        "http://localhost./token",
+        "http://evil.example/localhost",
+        "http://[::ffff:127.0.0.1]/token",
+        "http://10.0.0.1/token",
+        "ftp://localhost/token",
+        "file:///etc/passwd",
+        "localhost/token",
+        "https://",
+        "",
+    ];
+    for url in refused {
+        let err = super::secure_url(url).unwrap_err();
+        assert!(err.contains(&format!("`{url}`")), "{url}: {err}");
+    }
+}
