@@ -51,6 +51,7 @@ pub async fn build(
             host: config.host.clone(),
             port: config.port,
             tls,
+            server_name: config.server_name.clone(),
             client_id: format!("d:{}", config.device_id),
             credentials: Some((
                 format!("{}/{}", config.tenant, config.username),

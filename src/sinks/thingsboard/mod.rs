@@ -66,6 +66,7 @@ fn start(
             host: config.host.clone(),
             port: config.port,
             tls,
+            server_name: config.server_name.clone(),
             client_id,
             credentials: Some((token.clone(), token)),
             keep_alive: Duration::from_secs(30),
