@@ -75,6 +75,10 @@ pub struct WebhookSinkConfig {
     pub timeout: Duration,
     #[serde(default)]
     pub ca_file: Option<PathBuf>,
+    /// https only: the name verified in the certificate, sent as SNI and `Host`, while
+    /// the connection goes to the URL's host (an address or an alias).
+    #[serde(default)]
+    pub server_name: Option<String>,
 }
 
 fn default_batch_max_events() -> usize {
@@ -205,6 +209,9 @@ pub struct NatsSinkConfig {
     pub credentials_file: Option<PathBuf>,
     #[serde(default)]
     pub ca_file: Option<PathBuf>,
+    /// The name verified in the servers' certificates (TLS is then required).
+    #[serde(default)]
+    pub server_name: Option<String>,
     #[serde(default = "default_http_timeout")]
     pub timeout: Duration,
 }

@@ -165,3 +165,79 @@ async fn server_name_is_sent_as_sni() {
         "with server_name the ClientHello carries it; a bare address carries no SNI"
     );
 }
+
+fn webhook(
+    url: &str,
+    ca: &std::path::Path,
+    server_name: Option<&str>,
+) -> vinstream::config::WebhookSinkConfig {
+    use vinstream::config::values::{ByteSize, Duration as D};
+    vinstream::config::WebhookSinkConfig {
+        kind: "webhook".into(),
+        url: url.into(),
+        headers: Default::default(),
+        secret: None,
+        batch_max_events: 10,
+        batch_timeout: D(Duration::from_millis(50)),
+        buffer_max_bytes: ByteSize(1 << 20),
+        compression: vinstream::config::Compression::None,
+        timeout: D(Duration::from_secs(5)),
+        ca_file: Some(ca.to_path_buf()),
+        server_name: server_name.map(String::from),
+    }
+}
+
+fn record(id: &str) -> Arc<vinstream::record::Record> {
+    Arc::new(vinstream::record::Record {
+        id: format!("hm:{id}"),
+        vin: "VIN1".into(),
+        provider: vinstream::record::ProviderKind::HighMobilityV2,
+        source: "hm".into(),
+        message_id: id.into(),
+        received_at: chrono::Utc::now(),
+        signals: vec![],
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_reached_by_address_is_verified_and_addressed_as_server_name() {
+    use crate::support::http_server::{tls_front, HttpServer};
+    let (_td, pki) = Pki::temp();
+    let (cert, key) = pki.issue_server("hook", &["hook.test"]);
+    let server = HttpServer::start().await;
+    // tls_front answers on 127.0.0.1 with a certificate that names only hook.test
+    let url = tls_front(&server, &cert, &key).replace("localhost", "127.0.0.1");
+    let state = tempfile::tempdir().unwrap();
+
+    let sink = vinstream::sinks::webhook::build(
+        "named",
+        &webhook(&url, &pki.ca, Some("hook.test")),
+        state.path(),
+    )
+    .await
+    .unwrap();
+    sink.accept(&[record("named-1")]).await.unwrap();
+    let delivered = server.wait_delivered(1, Duration::from_secs(20)).await;
+    let port = url.split(':').nth(2).unwrap().split('/').next().unwrap();
+    assert_eq!(
+        delivered[0].header("host"),
+        Some(format!("hook.test:{port}").as_str()),
+        "the request is addressed to server_name"
+    );
+    sink.close().await.unwrap();
+
+    // Without server_name the certificate does not fit 127.0.0.1: nothing gets through.
+    let before = server.request_count();
+    let state = tempfile::tempdir().unwrap();
+    let sink =
+        vinstream::sinks::webhook::build("bare", &webhook(&url, &pki.ca, None), state.path())
+            .await
+            .unwrap();
+    sink.accept(&[record("bare-1")]).await.unwrap();
+    tokio::time::sleep(Duration::from_secs(3)).await; // several attempts at 127.0.0.1
+    assert_eq!(
+        server.request_count(),
+        before,
+        "a request passed a certificate for another name"
+    );
+}

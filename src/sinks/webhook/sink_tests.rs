@@ -22,6 +22,7 @@ fn config(url: &str) -> WebhookSinkConfig {
         compression: Compression::None,
         timeout: ConfigDuration(Duration::from_secs(2)),
         ca_file: None,
+        server_name: None,
     }
 }
 
