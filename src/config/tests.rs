@@ -292,3 +292,40 @@ fn token_urls_are_parsed_not_prefix_matched() {
         assert!(err.contains(&format!("`{url}`")), "{url}: {err}");
     }
 }
+
+#[test]
+fn secrets_in_config_never_show_in_debug_output() {
+    let text = "[sinks.hook]\ntype = \"webhook\"\nurl = \"https://example.com/in\"\n\
+                headers = { Authorization = \"Bearer HOOK-TOKEN-1\" }\nsecret = \"HMAC-KEY-2\"\n\
+                [sinks.tb]\ntype = \"thingsboard\"\nhost = \"tb.example\"\naccess_token = \"TB-TOKEN-3\"\n\
+                [sinks.c8y]\ntype = \"cumulocity\"\nhost = \"c8y.example\"\ntenant = \"t1\"\n\
+                username = \"u\"\npassword = \"C8Y-PASSWORD-4\"\ndevice_id = \"d\"\n";
+    let t: toml::Table = text.parse().unwrap();
+    let sink = |name: &str| t["sinks"][name].as_table().unwrap().clone();
+    let hook: WebhookSinkConfig = typed(sink("hook"), "sinks.hook").unwrap();
+    let tb: ThingsboardSinkConfig = typed(sink("tb"), "sinks.tb").unwrap();
+    let c8y: CumulocitySinkConfig = typed(sink("c8y"), "sinks.c8y").unwrap();
+    assert_eq!(
+        hook.headers["Authorization"].expose(),
+        "Bearer HOOK-TOKEN-1"
+    );
+    assert_eq!(hook.secret.as_ref().unwrap().expose(), "HMAC-KEY-2");
+    assert_eq!(tb.access_token.expose(), "TB-TOKEN-3");
+    assert_eq!(c8y.password.expose(), "C8Y-PASSWORD-4");
+    let shown = [
+        format!("{hook:?}"),
+        format!("{tb:?}"),
+        format!("{c8y:?}"),
+        format!("{:?}", SinkConfig::Webhook(hook.clone())),
+        format!("{:#?}", SinkConfig::Cumulocity(c8y.clone())),
+        format!("{}", tb.access_token),
+    ]
+    .join("\n");
+    for secret in ["HOOK-TOKEN-1", "HMAC-KEY-2", "TB-TOKEN-3", "C8Y-PASSWORD-4"] {
+        assert!(!shown.contains(secret), "{secret} shown in:\n{shown}");
+    }
+    assert!(
+        shown.contains("\"***\"") && shown.contains("[redacted]"),
+        "{shown}"
+    );
+}

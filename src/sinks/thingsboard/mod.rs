@@ -59,7 +59,7 @@ fn start(
         .client_id
         .clone()
         .unwrap_or_else(|| format!("vinstream-{name}-{:08x}", fastrand::u32(..)));
-    let token = config.access_token.clone();
+    let token = config.access_token.expose().to_string();
     let out = MqttOut::start(
         Options {
             sink: name.to_string(),

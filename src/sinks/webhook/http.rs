@@ -79,7 +79,7 @@ fn custom_headers(config: &WebhookSinkConfig) -> Result<HeaderMap, String> {
             return Err(format!("headers: `{k}` is set by the sink itself"));
         }
         // Never echo the value: it is usually a credential.
-        let mut value = HeaderValue::from_str(v)
+        let mut value = HeaderValue::from_str(v.expose())
             .map_err(|_| format!("headers.{k}: the value is not a valid HTTP header value"))?;
         value.set_sensitive(true);
         map.append(name, value);
@@ -101,7 +101,7 @@ impl Endpoint {
         }
         let secret = match &config.secret {
             Some(s) if s.is_empty() => return Err("secret: is empty".into()),
-            Some(s) => Some(s.as_bytes().to_vec()),
+            Some(s) => Some(s.expose().as_bytes().to_vec()),
             None => None,
         };
         let timeout = config.timeout.0;

@@ -74,7 +74,7 @@ async fn bad_settings_are_refused_without_echoing_header_values() {
         .contains("scheme"));
     assert!(build_err(&config("not a url")).await.contains("url"));
     let e = build_err(&WebhookSinkConfig {
-        secret: Some(String::new()),
+        secret: Some(String::new().into()),
         ..ok.clone()
     })
     .await;
