@@ -160,6 +160,13 @@ fn bmw_login(
     token_url: &str,
 ) -> ExitCode {
     use vinstream::providers::bmw::{login, oauth::OAuth};
+    let problems = login::check_flags(client_id, token_file, device_code_url, token_url);
+    if !problems.is_empty() {
+        for p in problems {
+            eprintln!("vinstream bmw-login: {p}");
+        }
+        return ExitCode::from(2);
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -3,11 +3,14 @@
 //! reported with the file and the dotted key, so one `vinstream check` run shows all.
 
 mod schema;
+mod secret;
 mod sinks;
 mod validate;
 pub mod values;
 
 pub use schema::*;
+pub use secret::Secret;
+pub use validate::secure_url;
 
 use serde::de::DeserializeOwned;
 use std::fmt;

@@ -2,6 +2,7 @@
 //! `src/sinks/{type}.rs`; these are only the settings, with their defaults.
 
 use super::values::{ByteSize, Duration};
+use super::Secret;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -58,10 +59,11 @@ pub struct WebhookSinkConfig {
     pub kind: String,
     pub url: String,
     #[serde(default)]
-    pub headers: BTreeMap<String, String>,
+    /// Values are secrets: they often carry `Authorization` tokens.
+    pub headers: BTreeMap<String, Secret>,
     /// HMAC-SHA256 key for `X-Vinstream-Signature: sha256=<hex>`.
     #[serde(default)]
-    pub secret: Option<String>,
+    pub secret: Option<Secret>,
     #[serde(default = "default_batch_max_events")]
     pub batch_max_events: usize,
     #[serde(default = "default_batch_timeout")]
@@ -75,6 +77,10 @@ pub struct WebhookSinkConfig {
     pub timeout: Duration,
     #[serde(default)]
     pub ca_file: Option<PathBuf>,
+    /// https only: the name verified in the certificate, sent as SNI and `Host`, while
+    /// the connection goes to the URL's host (an address or an alias).
+    #[serde(default)]
+    pub server_name: Option<String>,
 }
 
 fn default_batch_max_events() -> usize {
@@ -116,7 +122,7 @@ pub struct ThingsboardSinkConfig {
     #[serde(default)]
     pub server_name: Option<String>,
     /// The gateway device's access token (the MQTT username).
-    pub access_token: String,
+    pub access_token: Secret,
     #[serde(default)]
     pub client_id: Option<String>,
     #[serde(default = "default_device_type")]
@@ -157,7 +163,7 @@ pub struct CumulocitySinkConfig {
     pub server_name: Option<String>,
     pub tenant: String,
     pub username: String,
-    pub password: String,
+    pub password: Secret,
     /// The daemon's own device: MQTT client id `d:{device_id}`.
     pub device_id: String,
     #[serde(default = "default_c8y_name")]
@@ -205,6 +211,9 @@ pub struct NatsSinkConfig {
     pub credentials_file: Option<PathBuf>,
     #[serde(default)]
     pub ca_file: Option<PathBuf>,
+    /// The name verified in the servers' certificates (TLS is then required).
+    #[serde(default)]
+    pub server_name: Option<String>,
     #[serde(default = "default_http_timeout")]
     pub timeout: Duration,
 }

@@ -253,3 +253,79 @@ fn sink_ca_files_are_checked_too() {
         "{problems:?}"
     );
 }
+
+#[test]
+fn token_urls_are_parsed_not_prefix_matched() {
+    let allowed = [
+        "https://customer.bmwgroup.com/gcdm/oauth/token",
+        "HTTPS://Customer.BMWgroup.com/token",
+        "http://localhost/token",
+        "HTTP://LOCALHOST:8080/token",
+        "http://127.0.0.1:9/token",
+        "http://127.1.2.3/token",
+        "http://0x7f.0.0.1/token", // the parser reads this as 127.0.0.1
+        "http://[::1]:8080/token",
+        "http://user:pw@localhost/token",
+    ];
+    for url in allowed {
+        assert_eq!(super::secure_url(url), Ok(()), "{url}");
+    }
+    let refused = [
+        "http://localhost.evil.example/token",
+        "http://127.0.0.1.nip.io/token",
+        "http://[::1].evil.example/token",
+        "http://user@localhost@evil.example/token",
+        "http://localhost@evil.example/token",
+        "http://localhost:80@evil.example/token",
+        "http://localhost./token",
+        "http://evil.example/localhost",
+        "http://[::ffff:127.0.0.1]/token",
+        "http://10.0.0.1/token",
+        "ftp://localhost/token",
+        "file:///etc/passwd",
+        "localhost/token",
+        "https://",
+        "",
+    ];
+    for url in refused {
+        let err = super::secure_url(url).unwrap_err();
+        assert!(err.contains(&format!("`{url}`")), "{url}: {err}");
+    }
+}
+
+#[test]
+fn secrets_in_config_never_show_in_debug_output() {
+    let text = "[sinks.hook]\ntype = \"webhook\"\nurl = \"https://example.com/in\"\n\
+                headers = { Authorization = \"Bearer HOOK-TOKEN-1\" }\nsecret = \"HMAC-KEY-2\"\n\
+                [sinks.tb]\ntype = \"thingsboard\"\nhost = \"tb.example\"\naccess_token = \"TB-TOKEN-3\"\n\
+                [sinks.c8y]\ntype = \"cumulocity\"\nhost = \"c8y.example\"\ntenant = \"t1\"\n\
+                username = \"u\"\npassword = \"C8Y-PASSWORD-4\"\ndevice_id = \"d\"\n";
+    let t: toml::Table = text.parse().unwrap();
+    let sink = |name: &str| t["sinks"][name].as_table().unwrap().clone();
+    let hook: WebhookSinkConfig = typed(sink("hook"), "sinks.hook").unwrap();
+    let tb: ThingsboardSinkConfig = typed(sink("tb"), "sinks.tb").unwrap();
+    let c8y: CumulocitySinkConfig = typed(sink("c8y"), "sinks.c8y").unwrap();
+    assert_eq!(
+        hook.headers["Authorization"].expose(),
+        "Bearer HOOK-TOKEN-1"
+    );
+    assert_eq!(hook.secret.as_ref().unwrap().expose(), "HMAC-KEY-2");
+    assert_eq!(tb.access_token.expose(), "TB-TOKEN-3");
+    assert_eq!(c8y.password.expose(), "C8Y-PASSWORD-4");
+    let shown = [
+        format!("{hook:?}"),
+        format!("{tb:?}"),
+        format!("{c8y:?}"),
+        format!("{:?}", SinkConfig::Webhook(hook.clone())),
+        format!("{:#?}", SinkConfig::Cumulocity(c8y.clone())),
+        format!("{}", tb.access_token),
+    ]
+    .join("\n");
+    for secret in ["HOOK-TOKEN-1", "HMAC-KEY-2", "TB-TOKEN-3", "C8Y-PASSWORD-4"] {
+        assert!(!shown.contains(secret), "{secret} shown in:\n{shown}");
+    }
+    assert!(
+        shown.contains("\"***\"") && shown.contains("[redacted]"),
+        "{shown}"
+    );
+}

@@ -1,6 +1,7 @@
 //! One face over rumqttc's two protocol modules (v4 = MQTT 3.1.1, v5 = MQTT 5), so the
 //! session driver is written once. Only the events the driver reacts to are surfaced.
 
+use super::sni::Route;
 use bytes::Bytes;
 use rumqttc::v5::mqttbytes::v5 as p5;
 use rumqttc::{v5, QoS, TlsConfiguration, Transport};
@@ -22,6 +23,8 @@ pub struct ConnectOptions {
     pub client_id: String,
     /// `None` only for the demo's embedded loopback broker: never configurable.
     pub tls: Option<Arc<rustls::ClientConfig>>,
+    /// The TLS name (SNI and certificate) when it is not `host` (see `mqtt::sni`).
+    pub server_name: Option<String>,
     pub credentials: Option<(String, String)>,
     pub keep_alive: Duration,
     pub session_expiry_secs: u32,
@@ -39,6 +42,7 @@ impl std::fmt::Debug for ConnectOptions {
             .field("protocol", &self.protocol)
             .field("host", &self.host)
             .field("port", &self.port)
+            .field("server_name", &self.server_name)
             .field("client_id", &self.client_id)
             .field(
                 "credentials",
@@ -175,13 +179,26 @@ impl Client {
     }
 }
 
-pub enum Conn {
+pub struct Conn {
+    el: Loop,
+    /// Kept for the event loop's lifetime: it carries every (re)connect.
+    route: Route,
+}
+
+enum Loop {
     V4(Box<rumqttc::EventLoop>),
     V5(Box<v5::EventLoop>),
 }
 
 impl Conn {
     pub fn new(o: &ConnectOptions) -> (Client, Conn) {
+        let route = Route::new(
+            &o.host,
+            o.port,
+            o.tls.is_some(),
+            o.server_name.as_deref(),
+            o.connect_timeout,
+        );
         let transport = match &o.tls {
             Some(tls) => Transport::tls_with_config(TlsConfiguration::Rustls(tls.clone())),
             None => Transport::Tcp,
@@ -191,7 +208,10 @@ impl Conn {
         let timeout_secs = o.connect_timeout.as_secs().max(1);
         match o.protocol {
             Protocol::V311 => {
-                let mut m = rumqttc::MqttOptions::new(&o.client_id, &o.host, o.port);
+                let mut m = rumqttc::MqttOptions::new(&o.client_id, &route.broker_addr, o.port);
+                if let Some(relay) = &route.relay {
+                    m.set_proxy(relay.proxy());
+                }
                 m.set_transport(transport)
                     .set_keep_alive(o.keep_alive)
                     .set_clean_session(false)
@@ -203,10 +223,19 @@ impl Conn {
                 }
                 let (client, mut el) = rumqttc::AsyncClient::new(m, cap);
                 el.network_options.set_connection_timeout(timeout_secs);
-                (Client::V4(client), Conn::V4(Box::new(el)))
+                (
+                    Client::V4(client),
+                    Conn {
+                        el: Loop::V4(Box::new(el)),
+                        route,
+                    },
+                )
             }
             Protocol::V5 => {
-                let mut m = v5::MqttOptions::new(&o.client_id, &o.host, o.port);
+                let mut m = v5::MqttOptions::new(&o.client_id, &route.broker_addr, o.port);
+                if let Some(relay) = &route.relay {
+                    m.set_proxy(relay.proxy());
+                }
                 m.set_transport(transport)
                     .set_keep_alive(o.keep_alive)
                     .set_clean_start(false)
@@ -223,40 +252,46 @@ impl Conn {
                     m.set_credentials(user, pass);
                 }
                 let (client, el) = v5::AsyncClient::new(m, cap);
-                (Client::V5(client), Conn::V5(Box::new(el)))
+                (
+                    Client::V5(client),
+                    Conn {
+                        el: Loop::V5(Box::new(el)),
+                        route,
+                    },
+                )
             }
         }
     }
 
     /// Poll the event loop once. Errors come back as one readable sentence.
     pub async fn poll(&mut self) -> Result<Ev, String> {
-        match self {
-            Conn::V4(el) => match el.poll().await {
+        match &mut self.el {
+            Loop::V4(el) => match el.poll().await {
                 Ok(rumqttc::Event::Incoming(p)) => Ok(v4_event(p)),
                 Ok(rumqttc::Event::Outgoing(_)) => Ok(Ev::Other),
-                Err(e) => Err(v4_error(e)),
+                Err(e) => Err(self.route.explain(v4_error(e))),
             },
-            Conn::V5(el) => match el.poll().await {
+            Loop::V5(el) => match el.poll().await {
                 Ok(v5::Event::Incoming(p)) => Ok(v5_event(p)),
                 Ok(v5::Event::Outgoing(_)) => Ok(Ev::Other),
-                Err(e) => Err(v5_error(e)),
+                Err(e) => Err(self.route.explain(v5_error(e))),
             },
         }
     }
 
     /// Drop the network and any PUBACK still queued for it (rumqttc's `clean`).
     pub fn clean(&mut self) {
-        match self {
-            Conn::V4(el) => el.clean(),
-            Conn::V5(el) => el.clean(),
+        match &mut self.el {
+            Loop::V4(el) => el.clean(),
+            Loop::V5(el) => el.clean(),
         }
     }
 
     /// Publishes rumqttc read from the dead connection but has not yielded yet
     /// (`clean()` leaves them in `state.events`). They belong to the dead epoch.
     pub fn drain_stale(&mut self) -> Vec<RawPublish> {
-        match self {
-            Conn::V4(el) => el
+        match &mut self.el {
+            Loop::V4(el) => el
                 .state
                 .events
                 .drain(..)
@@ -267,7 +302,7 @@ impl Conn {
                     _ => None,
                 })
                 .collect(),
-            Conn::V5(el) => el
+            Loop::V5(el) => el
                 .state
                 .events
                 .drain(..)
@@ -281,11 +316,11 @@ impl Conn {
 
     /// Replace the password used on the next (re)connect, e.g. a refreshed token.
     pub fn set_credentials(&mut self, user: &str, pass: &str) {
-        match self {
-            Conn::V4(el) => {
+        match &mut self.el {
+            Loop::V4(el) => {
                 el.mqtt_options.set_credentials(user, pass);
             }
-            Conn::V5(el) => {
+            Loop::V5(el) => {
                 el.options.set_credentials(user, pass);
             }
         }
@@ -335,6 +370,11 @@ fn v5_event(p: p5::Packet) -> Ev {
 /// rumqttc nests a TLS alert from the broker deep inside protocol errors
 /// ("Mqtt state: … IO: received fatal alert: UnknownCA"); say what it means instead.
 fn explain(raw: String) -> String {
+    if raw.contains("certificate not valid for name") {
+        return format!(
+            "{raw} (set server_name to a name the certificate is valid for when host is an address or alias)"
+        );
+    }
     let Some(pos) = raw.find("received fatal alert: ") else {
         return raw;
     };

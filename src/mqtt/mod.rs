@@ -6,6 +6,7 @@ pub mod backoff;
 pub mod conn;
 mod driver;
 pub mod session;
+pub mod sni;
 pub mod tls;
 
 pub use conn::{ConnectOptions, Protocol};

@@ -2,8 +2,9 @@
 //! rustls-pki-types (rumqttc's own path re-parses with the unmaintained rustls-pemfile on
 //! every connect) and so `check` and `run` load certificates with the same code.
 //!
-//! There is deliberately no way to turn verification off. `server_name` only changes
-//! which name the server certificate is verified against (for brokers addressed by IP).
+//! There is deliberately no way to turn verification off. `server_name` here changes
+//! which name the server certificate is verified against; for MQTT it is also sent as
+//! SNI (`mqtt::sni`), for webhooks the request goes to that name resolved to `host`.
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;

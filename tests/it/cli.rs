@@ -181,3 +181,33 @@ fn usage_errors_exit_2() {
     let out = run_cli(bin(), &["frobnicate"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn bmw_login_flags_are_checked_before_anything_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("nope/tokens.json");
+    let out = run_cli(
+        bin(),
+        &[
+            "bmw-login",
+            "--client-id",
+            "",
+            "--token-file",
+            file.to_str().unwrap(),
+            "--token-url",
+            "http://localhost.evil.example/token",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("--client-id: must not be empty"), "{err}");
+    assert!(
+        err.contains("--token-url: `http://localhost.evil.example/token`"),
+        "{err}"
+    );
+    assert!(err.contains("--token-file: the directory"), "{err}");
+    assert!(
+        !err.contains("--device-code-url"),
+        "the default is fine: {err}"
+    );
+}

@@ -29,3 +29,4 @@ mod sink_file;
 mod sink_nats;
 mod sink_thingsboard;
 mod sink_webhook;
+mod tls_names;

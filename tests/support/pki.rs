@@ -191,6 +191,24 @@ impl Pki {
         (td, pki)
     }
 
+    /// Issues a serverAuth certificate whose only SANs are the DNS `names` (no IP SAN),
+    /// signed by the trusted CA, written as `<name>.pem` / `<name>.key`. Returns (cert, key).
+    pub fn issue_server(&self, name: &str, names: &[&str]) -> (PathBuf, PathBuf) {
+        let key_pem = fs::read_to_string(self.dir.join("ca.key")).expect("read ca.key");
+        let key = KeyPair::from_pem(&key_pem).expect("parse ca.key");
+        let issuer = Issuer::new(ca_params(CA_CN), key);
+        let sans = names
+            .iter()
+            .map(|n| SanType::DnsName((*n).try_into().unwrap()))
+            .collect();
+        issue(
+            &self.dir,
+            name,
+            leaf_params(names[0], ExtendedKeyUsagePurpose::ServerAuth, sans),
+            &issuer,
+        )
+    }
+
     /// Issues one more clientAuth certificate with common name `cn`, signed by the trusted CA,
     /// written as `<name>.pem` / `<name>.key` in `dir`. Returns (cert, key).
     pub fn issue_client(&self, name: &str, cn: &str) -> (PathBuf, PathBuf) {

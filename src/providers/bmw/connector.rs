@@ -77,6 +77,7 @@ pub async fn start(
         host: c.host.clone(),
         port: c.port,
         client_id: c.gcid.clone(),
+        server_name: c.server_name.clone(),
         tls,
         credentials: Some((c.gcid.clone(), tokens.id_token.clone())),
         keep_alive: s.keep_alive.0,

@@ -7,6 +7,59 @@ use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+/// The `bmw-login` flags, checked as the config checks the same values
+/// (`providers.*.client_id`, `token_url`, `device_code_url`, `token_file`): one message per
+/// problem, each naming its flag. Any problem is a usage error (exit 2).
+pub fn check_flags(
+    client_id: &str,
+    token_file: &Path,
+    device_code_url: &str,
+    token_url: &str,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    if client_id.trim().is_empty() {
+        problems.push(
+            "--client-id: must not be empty (the CarData client id from the BMW portal)".into(),
+        );
+    } else if client_id
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control())
+    {
+        problems.push(format!(
+            "--client-id: `{}` contains spaces or control characters; copy the client id again",
+            client_id.escape_debug()
+        ));
+    }
+    for (flag, url) in [
+        ("--device-code-url", device_code_url),
+        ("--token-url", token_url),
+    ] {
+        if let Err(m) = crate::config::secure_url(url) {
+            problems.push(format!("{flag}: {m}"));
+        }
+    }
+    if token_file.as_os_str().is_empty() {
+        problems.push("--token-file: must not be empty".into());
+    } else if token_file.is_dir() {
+        problems.push(format!(
+            "--token-file: {} is a directory; give the path of the file to write",
+            token_file.display()
+        ));
+    } else {
+        let parent = match token_file.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        if !parent.is_dir() {
+            problems.push(format!(
+                "--token-file: the directory {} does not exist",
+                parent.display()
+            ));
+        }
+    }
+    problems
+}
+
 /// Run the flow; instructions go to `out` (the terminal), the tokens to `token_file`.
 pub async fn login(
     oauth: &OAuth,
@@ -68,5 +121,56 @@ pub async fn login(
             }
             Err(other) => return Err(format!("login failed: {other}")),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_flags;
+    use std::path::Path;
+
+    const OK_URL: &str = "https://customer.bmwgroup.com/gcdm/oauth/token";
+
+    #[test]
+    fn good_flags_pass() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("tokens.json");
+        assert!(check_flags("client-123", &file, OK_URL, OK_URL).is_empty());
+        assert!(check_flags(
+            "c",
+            Path::new("tokens.json"),
+            OK_URL,
+            "http://127.0.0.1:8080/t"
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn every_bad_flag_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = check_flags(
+            "  ",
+            &dir.path().join("missing/tokens.json"),
+            "http://localhost.evil.example/device",
+            "http://user@localhost@evil.example/token",
+        );
+        assert_eq!(p.len(), 4, "{p:?}");
+        assert!(p[0].starts_with("--client-id: must not be empty"), "{p:?}");
+        assert!(
+            p[1].starts_with("--device-code-url: `http://localhost.evil.example/device`"),
+            "{p:?}"
+        );
+        assert!(p[2].starts_with("--token-url: "), "{p:?}");
+        assert!(
+            p[3].starts_with("--token-file: the directory ") && p[3].contains("missing"),
+            "{p:?}"
+        );
+        let p = check_flags("a b", dir.path(), OK_URL, "ftp://x");
+        assert!(
+            p[0].starts_with("--client-id: `a b` contains spaces"),
+            "{p:?}"
+        );
+        assert!(p[1].starts_with("--token-url: "), "{p:?}");
+        assert!(p[2].contains("is a directory"), "{p:?}");
     }
 }

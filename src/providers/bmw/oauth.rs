@@ -114,7 +114,7 @@ impl OAuth {
             .user_agent(concat!("vinstream/", env!("CARGO_PKG_VERSION")));
         if [device_code_url, token_url]
             .iter()
-            .any(|u| u.starts_with("https:"))
+            .any(|u| u.get(..6).is_some_and(|s| s.eq_ignore_ascii_case("https:")))
         {
             let config = tls::client_config(&TlsFiles {
                 ca_file: None,

@@ -48,6 +48,7 @@ fn connect_options(
         host: e.host.to_string(),
         port: e.port,
         client_id,
+        server_name: e.server_name.cloned(),
         tls,
         credentials: None,
         keep_alive: s.keep_alive.0,

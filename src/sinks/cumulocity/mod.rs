@@ -58,10 +58,11 @@ pub async fn build(
             host: config.host.clone(),
             port: config.port,
             tls,
+            server_name: config.server_name.clone(),
             client_id: format!("d:{}", config.device_id),
             credentials: Some((
                 format!("{}/{}", config.tenant, config.username),
-                config.password.clone(),
+                config.password.expose().to_string(),
             )),
             keep_alive: Duration::from_secs(30),
             max_packet_size: MAX_PACKET,

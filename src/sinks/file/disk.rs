@@ -20,6 +20,7 @@ pub trait Disk: Send + Sync {
 }
 
 /// One open append-only file.
+#[allow(clippy::len_without_is_empty)] // `len` is the file offset, not a collection size
 pub trait LogFile: Send {
     /// May write fewer bytes than given (a filling disk does), like `Write::write`.
     fn write(&mut self, buf: &[u8]) -> io::Result<usize>;

@@ -11,6 +11,8 @@ pub(super) struct Driver {
     pub(super) subscriptions: Vec<String>,
     pub(super) greeting: Vec<Publish>,
     pub(super) on_message: OnMessage,
+    /// Lives as long as the event loop: it carries every (re)connect.
+    pub(super) route: crate::mqtt::sni::Route,
 }
 
 impl Driver {
@@ -23,7 +25,7 @@ impl Driver {
         let mut live: Option<u64> = None;
         loop {
             let polled = tokio::select! {
-                r = el.poll() => r.map_err(describe),
+                r = el.poll() => r.map_err(|e| self.route.explain(describe(e))),
                 k = kill.wait_for(|k| matches!((k, live), (Some((e, _)), Some(l)) if *e == l)),
                     if live.is_some() =>
                 {

@@ -84,6 +84,8 @@ pub struct Options {
     pub port: u16,
     /// None = plain TCP.
     pub tls: Option<Arc<rustls::ClientConfig>>,
+    /// The TLS name (SNI and certificate) when it is not `host` (see `mqtt::sni`).
+    pub server_name: Option<String>,
     pub client_id: String,
     pub credentials: Option<(String, String)>,
     pub keep_alive: Duration,
@@ -144,7 +146,17 @@ pub struct MqttOut {
 impl MqttOut {
     /// Start connecting in the background; never fails (errors show up in `problem`).
     pub fn start(o: Options, on_message: OnMessage) -> MqttOut {
-        let mut m = MqttOptions::new(&o.client_id, &o.host, o.port);
+        let route = crate::mqtt::sni::Route::new(
+            &o.host,
+            o.port,
+            o.tls.is_some(),
+            o.server_name.as_deref(),
+            Duration::from_secs(10),
+        );
+        let mut m = MqttOptions::new(&o.client_id, &route.broker_addr, o.port);
+        if let Some(relay) = &route.relay {
+            m.set_proxy(relay.proxy());
+        }
         if let Some(tls) = &o.tls {
             m.set_transport(Transport::tls_with_config(TlsConfiguration::Rustls(
                 tls.clone(),
@@ -173,6 +185,7 @@ impl MqttOut {
             subscriptions: o.subscriptions,
             greeting: o.greeting,
             on_message,
+            route,
         };
         let task = tokio::spawn(driver.run(el));
         MqttOut {

@@ -111,7 +111,17 @@ impl Link {
                 .map_err(|e| format!("credentials_file {}: {e}", path.display()))?,
             None => ConnectOptions::new(),
         };
-        if let Some(ca) = &config.ca_file {
+        if let Some(name) = &config.server_name {
+            // Our own rustls config verifies against `server_name` instead of the dialled
+            // host. (async-nats sends the URL's host as SNI; nats-server does not use SNI.)
+            let tls = crate::mqtt::tls::client_config(&crate::mqtt::tls::TlsFiles {
+                ca_file: config.ca_file.clone(),
+                client_cert: None,
+                server_name: Some(name.clone()),
+            })
+            .map_err(|e| format!("server_name / ca_file: {e}"))?;
+            options = options.tls_client_config((*tls).clone()).require_tls(true);
+        } else if let Some(ca) = &config.ca_file {
             std::fs::metadata(ca).map_err(|e| format!("ca_file {}: {e}", ca.display()))?;
             options = options.add_root_certificates(ca.clone()).require_tls(true);
         }

@@ -18,6 +18,7 @@ fn config(url: &str) -> NatsSinkConfig {
         duplicate_window: ConfigDuration(Duration::from_secs(120)),
         credentials_file: None,
         ca_file: None,
+        server_name: None,
         timeout: ConfigDuration(Duration::from_secs(2)),
     }
 }

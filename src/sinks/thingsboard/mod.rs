@@ -66,13 +66,14 @@ fn start(
         .client_id
         .clone()
         .unwrap_or_else(|| format!("vinstream-{name}-{:08x}", fastrand::u32(..)));
-    let token = config.access_token.clone();
+    let token = config.access_token.expose().to_string();
     let out = MqttOut::start(
         Options {
             sink: name.to_string(),
             host: config.host.clone(),
             port: config.port,
             tls,
+            server_name: config.server_name.clone(),
             client_id,
             credentials: Some((token.clone(), token)),
             keep_alive: Duration::from_secs(30),

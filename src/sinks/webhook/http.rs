@@ -79,7 +79,7 @@ fn custom_headers(config: &WebhookSinkConfig) -> Result<HeaderMap, String> {
             return Err(format!("headers: `{k}` is set by the sink itself"));
         }
         // Never echo the value: it is usually a credential.
-        let mut value = HeaderValue::from_str(v)
+        let mut value = HeaderValue::from_str(v.expose())
             .map_err(|_| format!("headers.{k}: the value is not a valid HTTP header value"))?;
         value.set_sensitive(true);
         map.append(name, value);
@@ -101,7 +101,7 @@ impl Endpoint {
         }
         let secret = match &config.secret {
             Some(s) if s.is_empty() => return Err("secret: is empty".into()),
-            Some(s) => Some(s.as_bytes().to_vec()),
+            Some(s) => Some(s.expose().as_bytes().to_vec()),
             None => None,
         };
         let timeout = config.timeout.0;
@@ -111,21 +111,26 @@ impl Endpoint {
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("vinstream/", env!("CARGO_PKG_VERSION")))
             .default_headers(custom_headers(config)?);
+        let shown = redact(&url);
+        let mut url = url;
         if https {
             let tls = tls::client_config(&TlsFiles {
                 ca_file: config.ca_file.clone(),
                 client_cert: None,
-                server_name: None,
+                server_name: config.server_name.clone(),
             })
-            .map_err(|e| format!("ca_file: {e}"))?;
+            .map_err(|e| format!("ca_file / server_name: {e}"))?;
             builder = builder.use_preconfigured_tls((*tls).clone());
+            if let Some(name) = &config.server_name {
+                builder = server_name_route(builder, &mut url, name)?;
+            }
         } else {
             let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
             if !loopback {
                 warn!(endpoint = %redact(&url), "webhook url is plain http: records travel unencrypted");
             }
-            if config.ca_file.is_some() {
-                warn!("webhook ca_file is only used with https urls");
+            if config.ca_file.is_some() || config.server_name.is_some() {
+                warn!("webhook ca_file and server_name are only used with https urls");
             }
         }
         let client = builder
@@ -133,7 +138,7 @@ impl Endpoint {
             .map_err(|e| format!("HTTP client setup failed: {e}"))?;
         Ok(Endpoint {
             client,
-            shown: redact(&url),
+            shown,
             url,
             secret,
             gzip: config.compression == Compression::Gzip,
@@ -308,5 +313,58 @@ impl Backoff {
 
     pub fn reset(&mut self) {
         self.next = BACKOFF_FIRST;
+    }
+}
+
+/// `server_name` for an https webhook: the request goes to `https://{server_name}:{port}`
+/// (so it is the SNI, the verified name and the `Host`), and that one name resolves to the
+/// URL's own host, an address or an alias, looked up at each connect.
+fn server_name_route(
+    builder: reqwest::ClientBuilder,
+    url: &mut reqwest::Url,
+    name: &str,
+) -> Result<reqwest::ClientBuilder, String> {
+    let host = url.host_str().unwrap_or_default().to_string();
+    if host.eq_ignore_ascii_case(name) {
+        return Ok(builder);
+    }
+    let port = url.port_or_known_default().unwrap_or(443);
+    url.set_host(Some(name))
+        .map_err(|e| format!("server_name: `{name}` is not a host name ({e})"))?;
+    if url.host_str() != Some(&name.to_ascii_lowercase())
+        || name.parse::<std::net::IpAddr>().is_ok()
+    {
+        return Err(format!("server_name: `{name}` must be a DNS name"));
+    }
+    let resolver = AliasResolver {
+        name: name.to_ascii_lowercase(),
+        host: host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string(),
+        port,
+    };
+    Ok(builder.dns_resolver(std::sync::Arc::new(resolver)))
+}
+
+/// Resolves `name` as `host` (reqwest dials the URL's port).
+struct AliasResolver {
+    name: String,
+    host: String,
+    port: u16,
+}
+
+impl reqwest::dns::Resolve for AliasResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let target = if name.as_str().eq_ignore_ascii_case(&self.name) {
+            (self.host.clone(), self.port)
+        } else {
+            (name.as_str().to_string(), self.port)
+        };
+        Box::pin(async move {
+            let addrs = tokio::net::lookup_host(target).await?;
+            let addrs: reqwest::dns::Addrs = Box::new(addrs.collect::<Vec<_>>().into_iter());
+            Ok(addrs)
+        })
     }
 }

@@ -22,6 +22,7 @@ fn config(url: &str) -> WebhookSinkConfig {
         compression: Compression::None,
         timeout: ConfigDuration(Duration::from_secs(2)),
         ca_file: None,
+        server_name: None,
     }
 }
 
@@ -73,7 +74,7 @@ async fn bad_settings_are_refused_without_echoing_header_values() {
         .contains("scheme"));
     assert!(build_err(&config("not a url")).await.contains("url"));
     let e = build_err(&WebhookSinkConfig {
-        secret: Some(String::new()),
+        secret: Some(String::new().into()),
         ..ok.clone()
     })
     .await;
