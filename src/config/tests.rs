@@ -329,3 +329,17 @@ fn secrets_in_config_never_show_in_debug_output() {
         "{shown}"
     );
 }
+
+#[test]
+fn a_file_sink_keeping_no_rotated_file_is_refused_by_key() {
+    let text = "[sinks.archive]\ntype = \"file\"\npath = \"/tmp/x.jsonl\"\nmax_files = 0\n\
+                [sinks.ok]\ntype = \"file\"\npath = \"/tmp/y.jsonl\"\nmax_files = 1\n";
+    let problems = parse(text, &no_env).unwrap_err();
+    let p: Vec<_> = problems
+        .iter()
+        .filter(|p| p.key.starts_with("sinks."))
+        .collect();
+    assert_eq!(p.len(), 1, "{problems:?}");
+    assert_eq!(p[0].key, "sinks.archive.max_files");
+    assert!(p[0].message.contains("at least 1"), "{}", p[0].message);
+}

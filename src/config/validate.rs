@@ -47,6 +47,16 @@ pub(super) fn semantics(c: &Config, problems: &mut Vec<Problem>) {
                 _ => p(&format!("sinks.{name}"), m),
             }
         }
+        if let crate::config::SinkConfig::File(f) = sink {
+            // SPEC.md §2: rotated files are `path.1` … `path.{max_files}`, so at least one
+            // is kept; 0 would make every rotation delete the records it moves.
+            if f.max_files == 0 {
+                p(
+                    &format!("sinks.{name}.max_files"),
+                    crate::sinks::file::MAX_FILES_ZERO.into(),
+                );
+            }
+        }
     }
     if c.dedup.capacity == 0 {
         p("dedup.capacity", "must be at least 1".into());

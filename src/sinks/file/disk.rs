@@ -20,7 +20,8 @@ pub trait Disk: Send + Sync {
 }
 
 /// One open append-only file.
-#[allow(clippy::len_without_is_empty)] // `len` is the file offset, not a collection size
+// `len` is the file's size for truncating back to a line boundary, not a collection's.
+#[allow(clippy::len_without_is_empty)]
 pub trait LogFile: Send {
     /// May write fewer bytes than given (a filling disk does), like `Write::write`.
     fn write(&mut self, buf: &[u8]) -> io::Result<usize>;

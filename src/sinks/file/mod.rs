@@ -2,11 +2,44 @@
 //! `path.{max_files}` oldest). A record never straddles two files: rotation happens
 //! between lines. Written data is flushed to the OS before a batch counts as accepted,
 //! and fsync'd too when `fsync = true`. SIGHUP reopens the file, so logrotate works.
+//!
+//! # Write faults (ENOSPC, EIO, short writes, a failed open)
+//!
+//! The pipeline retries a failed batch, unchanged, until it is accepted. The sink keeps
+//! three promises across those retries:
+//!
+//! - **No torn line, no partial batch.** A batch is written in *segments*, one per file it
+//!   lands in. The live file's length at the start of a segment is a line boundary
+//!   (read with `len()` each batch, so an outside `copytruncate` is followed). When a
+//!   write or fsync of the segment fails, the file is truncated back to that boundary
+//!   (and fsync'd when `fsync = true`), so a retry starts on a clean line and the failed
+//!   segment leaves nothing behind. Rewriting rather than re-fsyncing also covers Linux
+//!   dropping the dirty pages after a failed fsync.
+//! - **A file in unknown state gets nothing appended.** If that truncation fails too, the
+//!   sink remembers the boundary and every later batch (and a SIGHUP reopen) first tries
+//!   the truncation again, checking the length afterwards; until it succeeds the batch
+//!   fails with an error saying so, which keeps the acks held and `/readyz` not ready.
+//! - **No duplicate within the file set on retry.** Before a rotation the segment written
+//!   so far is fsync'd: those records are durable in what becomes `path.1`. The sink
+//!   remembers how many leading records of the batch are durable (checked on the retry by
+//!   the first and last of them by id) and the retry writes only the rest. Only a batch
+//!   that never comes back (a reload replaced the sink, a restart) is written again in
+//!   full, which at-least-once allows (the dedup window does not have its ids yet).
+//!
+//! Rotation is idempotent across retries: shifting `path.k` to `path.k+1` fills the first
+//! gap among `path.1 … path.{max_files}` (deleting `path.{max_files}` only when there is
+//! none), so a rotation cut short by an error resumes where it stopped instead of
+//! deleting another old file; and when the new live file cannot be opened after the move,
+//! the next batch only tries to open it again (the old one already is `path.1`).
+//!
+//! While a batch fails, [`Sink::problem`] says why (for `/readyz`); the next accepted
+//! batch clears it.
 
 use super::{Sink, SinkError};
 use crate::config::FileSinkConfig;
 use crate::record::Record;
 use async_trait::async_trait;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -18,7 +51,7 @@ pub async fn build(
     c: &FileSinkConfig,
     _state_dir: &Path,
 ) -> Result<Arc<dyn Sink>, String> {
-    let sink = FileSink::open(name, c).map_err(|e| format!("path: {e}"))?;
+    let sink = FileSink::open(name, c)?;
     Ok(Arc::new(sink))
 }
 
@@ -30,28 +63,66 @@ pub struct FileSink {
     fsync: bool,
     disk: Arc<dyn Disk>,
     out: Mutex<Output>,
+    /// Why the last batch failed; `None` after one was accepted.
+    problem: Mutex<Option<String>>,
 }
 
 struct Output {
-    file: Box<dyn LogFile>,
-    size: u64,
+    /// `None` after a failed open (after a rotation moved the old file away): the next
+    /// batch opens `path` again and does not rotate again.
+    file: Option<Box<dyn LogFile>>,
+    /// A failed write whose tail could not be cut off: the live file must be truncated
+    /// back to this length (a line boundary) before anything is appended to it.
+    torn_at: Option<u64>,
+    /// The leading records of the batch being retried that are already durable.
+    resume: Option<Resume>,
     /// Reused between batches.
     buf: Vec<u8>,
 }
 
-fn open_append(disk: &dyn Disk, path: &Path) -> Result<Output, String> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        disk.create_dir_all(dir)
-            .map_err(|e| format!("cannot create the directory {}: {e}", dir.display()))?;
+/// `done` leading records of a failed batch are durable (fsync'd before a rotation).
+struct Resume {
+    first: String,
+    last: String,
+    done: usize,
+}
+
+impl Resume {
+    fn new(batch: &[Arc<Record>], done: usize) -> Option<Resume> {
+        (done > 0).then(|| Resume {
+            first: batch[0].id.clone(),
+            last: batch[done - 1].id.clone(),
+            done,
+        })
     }
-    let file = disk
-        .open_append(path)
-        .map_err(|e| format!("cannot open {} for writing: {e}", path.display()))?;
-    let size = file.len().unwrap_or(0);
-    Ok(Output {
-        file,
-        size,
-        buf: Vec::new(),
+
+    /// How many records of `batch` to skip: `done` if it is the batch that failed.
+    fn skip(&self, batch: &[Arc<Record>]) -> usize {
+        let same = batch.len() >= self.done
+            && batch[0].id == self.first
+            && batch[self.done - 1].id == self.last;
+        if same {
+            self.done
+        } else {
+            0
+        }
+    }
+}
+
+fn open_file(disk: &dyn Disk, path: &Path) -> io::Result<Box<dyn LogFile>> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        disk.create_dir_all(dir).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot create the directory {}: {e}", dir.display()),
+            )
+        })?;
+    }
+    disk.open_append(path).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!("cannot open {} for writing: {e}", path.display()),
+        )
     })
 }
 
@@ -60,19 +131,30 @@ impl FileSink {
         FileSink::with_disk(name, c, Arc::new(Os))
     }
 
+    /// Errors name the key they are about (`path: …`, `max_files: …`).
     pub fn with_disk(
         name: &str,
         c: &FileSinkConfig,
         disk: Arc<dyn Disk>,
     ) -> Result<FileSink, String> {
+        if c.max_files == 0 {
+            return Err(format!("max_files: {MAX_FILES_ZERO}"));
+        }
+        let file = open_file(&*disk, &c.path).map_err(|e| format!("path: {e}"))?;
         Ok(FileSink {
             name: name.to_string(),
-            out: Mutex::new(open_append(&*disk, &c.path)?),
+            out: Mutex::new(Output {
+                file: Some(file),
+                torn_at: None,
+                resume: None,
+                buf: Vec::new(),
+            }),
             disk,
             path: c.path.clone(),
             max_bytes: c.max_bytes.0.max(1),
             max_files: c.max_files,
             fsync: c.fsync,
+            problem: Mutex::new(None),
         })
     }
 
@@ -80,32 +162,108 @@ impl FileSink {
         PathBuf::from(format!("{}.{n}", self.path.display()))
     }
 
-    /// Shift `path.k` to `path.k+1` (dropping the oldest), move `path` to `path.1`, and
-    /// start a new `path`.
-    fn rotate(&self, out: &mut Output) -> std::io::Result<()> {
-        out.file.sync_data()?;
-        if self.max_files == 0 {
-            self.disk.remove_file(&self.path)?;
-        } else {
-            let _ = self.disk.remove_file(&self.numbered(self.max_files));
-            for n in (1..self.max_files).rev() {
-                match self.disk.rename(&self.numbered(n), &self.numbered(n + 1)) {
+    /// Make `path.1` free by shifting `path.k` to `path.k+1` below the first gap among
+    /// `path.1 … path.{max_files}`, deleting `path.{max_files}` only when there is no gap.
+    /// A shift cut short leaves a gap where it stopped, so doing it again after an error
+    /// deletes nothing more.
+    fn shift(&self) -> io::Result<()> {
+        let mut gap = None;
+        for k in 1..=self.max_files {
+            if !self.disk.exists(&self.numbered(k))? {
+                gap = Some(k);
+                break;
+            }
+        }
+        let gap = match gap {
+            Some(k) => k,
+            None => {
+                match self.disk.remove_file(&self.numbered(self.max_files)) {
                     Ok(()) => {}
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {}
                     Err(e) => return Err(e),
                 }
+                self.max_files
             }
-            self.disk.rename(&self.path, &self.numbered(1))?;
+        };
+        for n in (1..gap).rev() {
+            self.disk.rename(&self.numbered(n), &self.numbered(n + 1))?;
         }
-        *out = open_append(&*self.disk, &self.path).map_err(std::io::Error::other)?;
         Ok(())
     }
 
-    fn write_batch(&self, batch: &[Arc<Record>]) -> std::io::Result<()> {
+    /// Sync the live file, move it to `path.1` (after [`Self::shift`]) and open a new one.
+    /// Every step can fail and be done again: the old file is synced before it moves, and
+    /// once it moved, `out.file` is `None` so a retry only opens.
+    fn rotate(&self, out: &mut Output) -> io::Result<()> {
+        if let Some(f) = out.file.as_deref_mut() {
+            f.sync_data()?;
+        }
+        self.shift()?;
+        self.disk.rename(&self.path, &self.numbered(1))?;
+        out.file = None;
+        out.file = Some(open_file(&*self.disk, &self.path)?);
+        Ok(())
+    }
+
+    /// Cut `f` back to the line boundary `at`, check it, and make the cut durable.
+    fn cut(&self, f: &mut dyn LogFile, at: u64) -> io::Result<()> {
+        f.truncate(at)?;
+        let len = f.len()?;
+        if len != at {
+            return Err(io::Error::other(format!(
+                "it is {len} bytes long after truncating it to {at}"
+            )));
+        }
+        if self.fsync {
+            f.sync_data()?;
+        }
+        Ok(())
+    }
+
+    /// The live file, ready to take lines: a pending cut done, a missing file opened.
+    fn ready<'a>(&self, out: &'a mut Output) -> io::Result<&'a mut dyn LogFile> {
+        if let (Some(at), Some(f)) = (out.torn_at, out.file.as_deref_mut()) {
+            self.cut(f, at).map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!(
+                        "it still ends in a partial write after byte {at} that cannot be cut off ({e}); nothing is appended to it until that succeeds"
+                    ),
+                )
+            })?;
+        }
+        out.torn_at = None;
+        if out.file.is_none() {
+            out.file = Some(open_file(&*self.disk, &self.path)?);
+        }
+        Ok(out.file.as_deref_mut().expect("just opened"))
+    }
+
+    /// Write one segment at the boundary `start` and sync it if `sync`; on failure cut
+    /// the file back to `start`, or remember that it must be.
+    fn commit(&self, out: &mut Output, start: u64, bytes: &[u8], sync: bool) -> io::Result<()> {
+        let f = out.file.as_deref_mut().expect("ready() opened it");
+        let written =
+            disk::write_all(f, bytes).and_then(|()| if sync { f.sync_data() } else { Ok(()) });
+        let Err(e) = written else { return Ok(()) };
+        if let Err(cut) = self.cut(f, start) {
+            out.torn_at = Some(start);
+            return Err(io::Error::new(
+                e.kind(),
+                format!("{e}; cutting the partial write off at byte {start} failed too ({cut}): nothing is appended to it until that succeeds"),
+            ));
+        }
+        Err(e)
+    }
+
+    fn write_batch(&self, batch: &[Arc<Record>]) -> io::Result<()> {
         let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
+        let mut done = out.resume.take().map_or(0, |r| r.skip(batch));
         let mut buf = std::mem::take(&mut out.buf);
-        buf.clear();
-        let written = self.write_lines(&mut out, &mut buf, batch);
+        let written = self.write_lines(&mut out, &mut buf, batch, &mut done);
+        if written.is_err() {
+            out.resume = Resume::new(batch, done);
+        }
         // keep the buffer for the next batch, unless a burst made it huge
         if buf.capacity() <= 4 << 20 {
             out.buf = buf;
@@ -113,34 +271,46 @@ impl FileSink {
         written
     }
 
-    /// Serialize the batch into `buf` (one allocation-free append per record) and write
-    /// it, rotating between lines when the next line would pass `max_bytes`.
+    /// Serialize `batch[*done..]` into `buf` and write it, rotating between lines when the
+    /// next line would pass `max_bytes`. `*done` counts the records durable so far.
     fn write_lines(
         &self,
         out: &mut Output,
         buf: &mut Vec<u8>,
         batch: &[Arc<Record>],
-    ) -> std::io::Result<()> {
-        for record in batch {
-            let start = buf.len();
+        done: &mut usize,
+    ) -> io::Result<()> {
+        buf.clear();
+        let mut start = self.ready(out)?.len()?;
+        for (i, record) in batch.iter().enumerate().skip(*done) {
+            let at = buf.len();
             record.write_json_line(buf);
-            let line = (buf.len() - start) as u64;
-            let pending = out.size + start as u64;
+            let line = (buf.len() - at) as u64;
+            let pending = start + at as u64;
             if pending > 0 && pending + line > self.max_bytes {
-                disk::write_all(&mut *out.file, &buf[..start])?;
-                out.size += start as u64;
-                buf.drain(..start);
+                if at > 0 {
+                    // synced: after the move these lines must not be written again
+                    self.commit(out, start, &buf[..at], true)?;
+                    *done = i;
+                    buf.drain(..at);
+                }
                 self.rotate(out)?;
+                start = self.ready(out)?.len()?;
             }
         }
-        disk::write_all(&mut *out.file, buf)?;
-        out.size += buf.len() as u64;
-        if self.fsync {
-            out.file.sync_data()?;
-        }
+        self.commit(out, start, buf, self.fsync)?;
+        *done = batch.len();
         Ok(())
     }
+
+    fn set_problem(&self, why: Option<String>) {
+        *self.problem.lock().unwrap_or_else(|p| p.into_inner()) = why;
+    }
 }
+
+/// Why `max_files = 0` is refused (config validation reports it under the key): SPEC.md
+/// §2 numbers the rotated files `path.1` … `path.{max_files}`, so at least one is kept.
+pub const MAX_FILES_ZERO: &str = "must be at least 1: rotation moves the file to path.1 … path.{max_files}, and 0 would delete the records in it";
 
 #[async_trait]
 impl Sink for FileSink {
@@ -150,21 +320,45 @@ impl Sink for FileSink {
 
     async fn accept(&self, batch: &[Arc<Record>]) -> Result<(), SinkError> {
         // File I/O blocks: keep it off the async workers.
-        tokio::task::block_in_place(|| self.write_batch(batch))
-            .map_err(|e| SinkError::Other(format!("cannot write {}: {e}", self.path.display())))
+        match tokio::task::block_in_place(|| self.write_batch(batch)) {
+            Ok(()) => {
+                self.set_problem(None);
+                Ok(())
+            }
+            Err(e) => {
+                let why = format!("cannot write {}: {e}", self.path.display());
+                self.set_problem(Some(why.clone()));
+                Err(SinkError::Other(why))
+            }
+        }
     }
 
     async fn close(&self) -> Result<(), SinkError> {
         let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
-        out.file.sync_data()?;
+        if let Some(f) = out.file.as_deref_mut() {
+            f.sync_data()?;
+        }
         Ok(())
     }
 
+    /// A partial write still to be cut off is cut on the old file first: if that fails,
+    /// the sink stays on the old file (reopening would leave the torn tail behind for good).
     async fn reopen(&self) -> Result<(), SinkError> {
         let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
-        let _ = out.file.sync_data();
-        *out = open_append(&*self.disk, &self.path).map_err(SinkError::Other)?;
+        self.ready(&mut out)
+            .map_err(|e| SinkError::Other(format!("cannot reopen {}: {e}", self.path.display())))?;
+        if let Some(f) = out.file.as_deref_mut() {
+            let _ = f.sync_data();
+        }
+        out.file = Some(open_file(&*self.disk, &self.path)?);
         Ok(())
+    }
+
+    fn problem(&self) -> Option<String> {
+        self.problem
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 }
 
