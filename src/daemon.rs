@@ -3,13 +3,15 @@
 //! be acked, close the sessions cleanly, then close the sinks — within `shutdown_timeout`.
 
 use crate::admin::{self, Health};
-use crate::config::{self, Config, ProviderConfig, SinkConfig};
 use crate::deadletter::DeadLetter;
 use crate::dedup::DedupWindow;
 use crate::mqtt::{DeliverFn, Session};
 use crate::pipeline::{Msg, Pipeline, Reconfig, Reconfigure};
+use crate::providers::ProviderConfig;
 use crate::record::ProviderKind;
+use crate::settings::{self, Config};
 use crate::sinks::Sink;
+use crate::sinks::SinkConfig;
 use crate::{providers, sinks, telemetry};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -348,7 +350,7 @@ async fn on_hangup(running: &mut Running, path: Option<&Path>) {
         }
     }
     if let Some(path) = path {
-        match config::load(path) {
+        match settings::load(path) {
             Ok(new) if new == running.config => info!("configuration unchanged"),
             Ok(new) => {
                 if let Err(e) = running.reload(new).await {

@@ -15,6 +15,7 @@ pub mod offline;
 pub mod pipeline;
 pub mod providers;
 pub mod record;
+pub mod settings;
 pub mod sinks;
 pub mod state;
 pub mod telemetry;

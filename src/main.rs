@@ -5,8 +5,8 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use vinstream::config::{self, Config};
 use vinstream::record::ProviderKind;
+use vinstream::settings::{self, Config};
 
 #[derive(Parser)]
 #[command(
@@ -192,7 +192,7 @@ fn bmw_login(
 }
 
 fn load(path: &std::path::Path) -> Result<Config, ExitCode> {
-    config::load(path).map_err(|e| {
+    settings::load(path).map_err(|e| {
         eprintln!("{e}");
         ExitCode::from(2)
     })

@@ -16,6 +16,13 @@ impl<'de> Deserialize<'de> for Duration {
     }
 }
 
+impl Duration {
+    /// For defaults: `Duration::secs(30)`.
+    pub const fn secs(n: u64) -> Duration {
+        Duration(std::time::Duration::from_secs(n))
+    }
+}
+
 impl fmt::Display for Duration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", humantime::format_duration(self.0))

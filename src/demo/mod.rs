@@ -8,7 +8,10 @@
 
 pub mod fleet;
 
-use crate::config::{self, Config};
+use crate::config::{DedupConfig, Section};
+use crate::providers::ProviderConfig;
+use crate::settings::Config;
+use crate::sinks::SinkConfig;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tracing::{info, warn};
@@ -77,39 +80,32 @@ type = "stdout"
 /// gets (the demo has no certificates: its broker is plain TCP on loopback).
 fn demo_config(text: &str) -> Result<Config, String> {
     let root: toml::Table = text.parse().map_err(|e| format!("demo config: {e}"))?;
-    let typed = |v: &toml::Value| -> Result<_, String> { Ok(v.clone()) };
     let daemon = root["daemon"]
         .clone()
         .try_into()
         .map_err(|e| format!("demo daemon: {e}"))?;
-    let mut providers = Vec::new();
-    for (name, table) in root["providers"].as_table().expect("providers table") {
-        let t = typed(table)?;
-        let p = match t.get("type").and_then(toml::Value::as_str) {
-            Some("high_mobility_v2") => config::ProviderConfig::HighMobilityV2(
-                t.try_into().map_err(|e| format!("{name}: {e}"))?,
-            ),
-            Some("high_mobility_v1") => config::ProviderConfig::HighMobilityV1(
-                t.try_into().map_err(|e| format!("{name}: {e}"))?,
-            ),
-            _ => config::ProviderConfig::Bmw(t.try_into().map_err(|e| format!("{name}: {e}"))?),
-        };
-        providers.push((name.clone(), p));
+    fn entries<S: Section>(root: &toml::Table) -> Result<Vec<(String, S)>, String> {
+        let mut out = Vec::new();
+        for (name, table) in root[S::NAME].as_table().expect("a table of entries") {
+            let key = format!("{}.{name}", S::NAME);
+            let table = table.as_table().cloned().unwrap_or_default();
+            let kind = table
+                .get("type")
+                .and_then(toml::Value::as_str)
+                .unwrap_or("");
+            match S::parse(kind, &key, table.clone()) {
+                Some(Ok(c)) => out.push((name.clone(), c)),
+                Some(Err(problems)) => return Err(format!("{key}: {problems:?}")),
+                None => return Err(format!("{key}: unknown type `{kind}`")),
+            }
+        }
+        Ok(out)
     }
-    let sinks = vec![(
-        "console".to_string(),
-        config::SinkConfig::Stdout(
-            root["sinks"]["console"]
-                .clone()
-                .try_into()
-                .map_err(|e| format!("sink: {e}"))?,
-        ),
-    )];
     Ok(Config {
         daemon,
-        dedup: config::DedupConfig::default(),
-        providers,
-        sinks,
+        dedup: DedupConfig::default(),
+        providers: entries::<ProviderConfig>(&root)?,
+        sinks: entries::<SinkConfig>(&root)?,
     })
 }
 

@@ -8,6 +8,7 @@ mod driver;
 pub mod session;
 pub mod sni;
 pub mod tls;
+pub mod tuning;
 
 pub use conn::{ConnectOptions, Protocol};
 pub use session::{

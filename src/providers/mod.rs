@@ -2,15 +2,16 @@
 //! Each knows its topics, auth and payload format, and nothing about sinks.
 
 pub mod bmw;
+pub mod config;
 pub mod high_mobility;
 pub mod vehicles;
 
 pub use vehicles::Vehicles;
 
-use crate::config::ProviderConfig;
 use crate::mqtt::{DeliverFn, Session};
 use crate::record::{ProviderKind, Record};
 use chrono::{DateTime, Utc};
+pub use config::ProviderConfig;
 use std::path::Path;
 
 /// A payload we cannot turn into a record; it goes to the dead letter, with this reason.
@@ -71,11 +72,7 @@ pub fn normalize_for(
 }
 
 pub fn kind_of(config: &ProviderConfig) -> ProviderKind {
-    match config {
-        ProviderConfig::HighMobilityV1(_) => ProviderKind::HighMobilityV1,
-        ProviderConfig::HighMobilityV2(_) => ProviderKind::HighMobilityV2,
-        ProviderConfig::Bmw(_) => ProviderKind::BmwCardata,
-    }
+    config.record_kind()
 }
 
 /// Where providers run.

@@ -7,7 +7,7 @@ use crate::support::pki;
 use proptest::prelude::*;
 use std::sync::OnceLock;
 use toml::Value;
-use vinstream::config;
+use vinstream::settings as config;
 
 fn cases() -> u32 {
     std::env::var("PROPTEST_CASES")

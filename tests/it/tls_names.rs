@@ -170,9 +170,9 @@ fn webhook(
     url: &str,
     ca: &std::path::Path,
     server_name: Option<&str>,
-) -> vinstream::config::WebhookSinkConfig {
+) -> vinstream::sinks::webhook::config::WebhookSinkConfig {
     use vinstream::config::values::{ByteSize, Duration as D};
-    vinstream::config::WebhookSinkConfig {
+    vinstream::sinks::webhook::config::WebhookSinkConfig {
         kind: "webhook".into(),
         url: url.into(),
         headers: Default::default(),
@@ -180,7 +180,7 @@ fn webhook(
         batch_max_events: 10,
         batch_timeout: D(Duration::from_millis(50)),
         buffer_max_bytes: ByteSize(1 << 20),
-        compression: vinstream::config::Compression::None,
+        compression: vinstream::sinks::webhook::config::Compression::None,
         timeout: D(Duration::from_secs(5)),
         ca_file: Some(ca.to_path_buf()),
         server_name: server_name.map(String::from),

@@ -6,9 +6,9 @@
 //! atomically, and switch the live session to the new password with a clean reconnect
 //! that resumes the persistent session.
 
+use super::config::BmwConfig;
 use super::oauth::{OAuth, OAuthError};
 use super::tokens::TokenSet;
-use crate::config::BmwConfig;
 use crate::mqtt::backoff::Backoff;
 use crate::mqtt::tls::{self, TlsFiles};
 use crate::mqtt::{ConnectOptions, CredentialsHandle, DeliverFn, Protocol, Session, SessionSpec};

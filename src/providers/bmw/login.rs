@@ -34,7 +34,7 @@ pub fn check_flags(
         ("--device-code-url", device_code_url),
         ("--token-url", token_url),
     ] {
-        if let Err(m) = crate::config::secure_url(url) {
+        if let Err(m) = super::oauth::secure_url(url) {
             problems.push(format!("{flag}: {m}"));
         }
     }

@@ -271,6 +271,36 @@ fn token_set(body: &[u8], previous: Option<&TokenSet>) -> Result<TokenSet, OAuth
     })
 }
 
+/// Tokens only travel over HTTPS, or plain HTTP to this machine (tests, local proxies).
+///
+/// The URL is parsed, not prefix-matched: `http://localhost.evil.example`,
+/// `http://127.0.0.1.nip.io` or `http://localhost@evil.example` name other machines.
+/// Plain http is allowed only when the host is a loopback IP address or exactly
+/// `localhost` (no subdomains, no trailing dot).
+pub fn secure_url(url: &str) -> Result<(), String> {
+    use reqwest::Url;
+    let parsed = Url::parse(url.trim()).map_err(|e| format!("`{url}` is not a valid URL ({e})"))?;
+    // The parser has already normalised the host: lowercase, IPv4 in dotted form
+    // (`0x7f.1` becomes `127.0.0.1`), IPv6 in brackets.
+    let host = parsed.host_str().unwrap_or("");
+    let ip = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host)
+        .parse::<std::net::IpAddr>();
+    let loopback = match ip {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => host == "localhost",
+    };
+    match parsed.scheme() {
+        "https" if parsed.host_str().is_some_and(|h| !h.is_empty()) => Ok(()),
+        "http" if loopback => Ok(()),
+        _ => Err(format!(
+            "`{url}` must be an https:// URL, or http:// to localhost or a loopback address (tokens are sent to it)"
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,15 +1,17 @@
 //! High Mobility: MQTT V2 (Enterprise, MQTT 5 by default) and MQTT V1 (Auto API broker,
 //! MQTT 3.1.1), both over mutual TLS and carrying the same level 13 values.
 
+pub mod config;
 pub mod mapping;
 pub mod normalize;
 pub mod rules;
 
-use crate::config::{HighMobilityV1Config, HighMobilityV2Config, MqttProtocol, SessionTuning};
 use crate::mqtt::backoff::Backoff;
 use crate::mqtt::tls::{self, TlsFiles};
+use crate::mqtt::tuning::{MqttProtocol, SessionTuning};
 use crate::mqtt::{ConnectOptions, DeliverFn, Protocol, Session, SessionSpec};
 use crate::providers::Env;
+use config::{HighMobilityV1Config, HighMobilityV2Config};
 use std::path::{Path, PathBuf};
 
 /// The parts of a High Mobility provider config a session needs.

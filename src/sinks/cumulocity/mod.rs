@@ -10,11 +10,13 @@
 
 pub mod format;
 
+pub mod config;
 use super::mqtt_out::{self, MqttOut, Options, Publish};
-use super::{Refusal, Sink, SinkError};
-use crate::config::CumulocitySinkConfig;
+use super::sink::{Refusal, Sink, SinkError};
+use crate::config::Problems;
 use crate::record::Record;
 use async_trait::async_trait;
+use config::CumulocitySinkConfig;
 use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
@@ -35,6 +37,13 @@ pub fn check_config(config: &CumulocitySinkConfig) -> Result<(), String> {
         ));
     }
     mqtt_out::tls_config(config.tls, &config.ca_file, &config.server_name).map(drop)
+}
+
+/// Report what `build` would refuse (see the registry in `sinks/mod.rs`).
+pub fn check(config: &CumulocitySinkConfig, p: &mut Problems) {
+    if let Err(m) = check_config(config) {
+        p.report(m);
+    }
 }
 
 pub async fn build(

@@ -35,16 +35,28 @@
 //! While a batch fails, [`Sink::problem`] says why (for `/readyz`); the next accepted
 //! batch clears it.
 
-use super::{Sink, SinkError};
-use crate::config::FileSinkConfig;
+pub mod config;
+
+use super::sink::{Sink, SinkError};
+use crate::config::Problems;
 use crate::record::Record;
 use async_trait::async_trait;
+use config::FileSinkConfig;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 mod disk;
 pub use disk::{Disk, LogFile, Os};
+
+/// Report what `build` would refuse (see the registry in `sinks/mod.rs`).
+pub fn check(c: &FileSinkConfig, p: &mut Problems) {
+    // SPEC.md §2: rotated files are `path.1` … `path.{max_files}`, so at least one is
+    // kept; 0 would make every rotation delete the records it moves.
+    if c.max_files == 0 {
+        p.at("max_files", MAX_FILES_ZERO);
+    }
+}
 
 pub async fn build(
     name: &str,

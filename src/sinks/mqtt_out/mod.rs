@@ -60,6 +60,16 @@ pub fn packet_len(topic: &str, payload_len: usize) -> usize {
 }
 
 /// The rustls config for `tls = true` (`ca_file` None = the system's roots), None for plain TCP.
+/// The MQTT-over-TLS port, the default of every platform sink.
+pub fn default_port() -> u16 {
+    8883
+}
+
+/// For `#[serde(default = …)]` of settings that are on unless turned off (`tls`).
+pub fn yes() -> bool {
+    true
+}
+
 pub fn tls_config(
     enabled: bool,
     ca_file: &Option<PathBuf>,

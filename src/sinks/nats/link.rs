@@ -99,7 +99,7 @@ impl Link {
     /// checking the stream. Only settings that can never work are errors.
     pub async fn open(
         name: &str,
-        config: &crate::config::NatsSinkConfig,
+        config: &super::config::NatsSinkConfig,
         plan: StreamPlan,
     ) -> Result<Link, String> {
         let addrs = parse_servers(&config.url)?;

@@ -10,12 +10,14 @@ mod subject;
 
 pub use subject::{message_id, sanitize, SubjectTemplate};
 
-use super::{Sink, SinkError};
-use crate::config::NatsSinkConfig;
+pub mod config;
+use super::sink::{Sink, SinkError};
+use crate::config::Problems;
 use crate::record::Record;
 use async_nats::jetstream::context::{PublishAckFuture, PublishErrorKind};
 use async_nats::jetstream::message::PublishMessage;
 use async_trait::async_trait;
+use config::NatsSinkConfig;
 use link::{Link, StreamPlan};
 use std::path::Path;
 use std::sync::Arc;
@@ -60,6 +62,13 @@ pub fn check_config(config: &NatsSinkConfig) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Report what `build` would refuse (see the registry in `sinks/mod.rs`).
+pub fn check(config: &NatsSinkConfig, p: &mut Problems) {
+    if let Err(m) = check_config(config) {
+        p.report(m);
+    }
 }
 
 /// The stream to publish into and how to create it, from the config.

@@ -16,7 +16,7 @@
 //!   returned as a [`Refusal`] for the dead letter (the batch still goes through:
 //!   retrying could never make it fit).
 
-use crate::config::KeyStyle;
+use super::config::KeyStyle;
 use crate::record::Record;
 use crate::sinks::mqtt_out::{packet_len, Publish};
 use crate::sinks::Refusal;

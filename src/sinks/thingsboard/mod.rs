@@ -13,11 +13,13 @@ pub mod format;
 #[cfg(test)]
 mod tests;
 
+pub mod config;
 use super::mqtt_out::{self, MqttOut, Options};
-use super::{Refusal, Sink, SinkError};
-use crate::config::{KeyStyle, ThingsboardSinkConfig};
+use super::sink::{Refusal, Sink, SinkError};
+use crate::config::Problems;
 use crate::record::Record;
 use async_trait::async_trait;
+use config::{KeyStyle, ThingsboardSinkConfig};
 use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
@@ -51,6 +53,13 @@ pub fn check_config(config: &ThingsboardSinkConfig) -> Result<(), String> {
         return Err("access_token: is empty".into());
     }
     mqtt_out::tls_config(config.tls, &config.ca_file, &config.server_name).map(drop)
+}
+
+/// Report what `build` would refuse (see the registry in `sinks/mod.rs`).
+pub fn check(config: &ThingsboardSinkConfig, p: &mut Problems) {
+    if let Err(m) = check_config(config) {
+        p.report(m);
+    }
 }
 
 /// The sink, connecting in the background; `ack_timeout` bounds the wait for PUBACKs.

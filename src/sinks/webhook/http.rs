@@ -1,7 +1,7 @@
 //! One POST of a batch and what the answer means: the request (JSON array, optional
 //! gzip, HMAC signature, batch id, custom headers), the retry policy and its backoff.
 
-use crate::config::{Compression, WebhookSinkConfig};
+use super::config::{Compression, WebhookSinkConfig};
 use crate::mqtt::tls::{self, TlsFiles};
 use bytes::Bytes;
 use hmac::{Hmac, Mac};

@@ -25,10 +25,12 @@ mod spool;
 #[cfg(test)]
 mod tests;
 
-use super::{Sink, SinkError};
-use crate::config::WebhookSinkConfig;
+pub mod config;
+use super::sink::{Sink, SinkError};
+use crate::config::Problems;
 use crate::record::Record;
 use async_trait::async_trait;
+use config::WebhookSinkConfig;
 use spool::{AppendError, Spool};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -90,6 +92,13 @@ pub fn check_config(config: &WebhookSinkConfig) -> Result<(), String> {
         return Err("timeout: must be more than 0".into());
     }
     http::Endpoint::new(config).map(drop)
+}
+
+/// Report what `build` would refuse (see the registry in `sinks/mod.rs`).
+pub fn check(config: &WebhookSinkConfig, p: &mut Problems) {
+    if let Err(m) = check_config(config) {
+        p.report(m);
+    }
 }
 
 pub async fn build(

@@ -2,8 +2,8 @@
 //! `accept`, `problem`, `buffer_bytes`, `close`, and a restart on the same spool.
 
 use super::build;
+use super::config::{Compression, WebhookSinkConfig};
 use crate::config::values::{ByteSize, Duration as ConfigDuration};
-use crate::config::{Compression, WebhookSinkConfig};
 use crate::record::{ProviderKind, Record};
 use std::collections::BTreeMap;
 use std::path::Path;

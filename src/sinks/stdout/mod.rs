@@ -10,13 +10,29 @@
 //! worker's queue to another thread and back) cost more CPU than the write itself
 //! (docs/performance.md).
 
-use super::{Sink, SinkError};
+pub mod config;
+
+use super::sink::{Sink, SinkError};
+use crate::config::Problems;
 use crate::record::Record;
 use async_trait::async_trait;
+use config::StdoutSinkConfig;
 use std::io::Write;
+use std::path::Path;
 use std::sync::Arc;
 use tokio::runtime::{Handle, RuntimeFlavor};
 use tokio::sync::Mutex;
+
+/// Nothing to refuse: stdout is always there.
+pub fn check(_: &StdoutSinkConfig, _: &mut Problems) {}
+
+pub async fn build(
+    name: &str,
+    _: &StdoutSinkConfig,
+    _state_dir: &Path,
+) -> Result<Arc<dyn Sink>, String> {
+    Ok(Arc::new(StdoutSink::new(name)))
+}
 
 pub struct StdoutSink {
     name: String,

@@ -1,4 +1,12 @@
 use super::*;
+use crate::config::typed;
+use crate::mqtt::tuning::MqttProtocol;
+use crate::providers::bmw::config::BmwConfig;
+use crate::providers::bmw::oauth::secure_url;
+use crate::providers::high_mobility::config::{HighMobilityV1Config, HighMobilityV2Config};
+use crate::sinks::cumulocity::config::CumulocitySinkConfig;
+use crate::sinks::thingsboard::config::ThingsboardSinkConfig;
+use crate::sinks::webhook::config::WebhookSinkConfig;
 
 const PEM_FREE: &str = r#"
 [providers.hm]
@@ -232,10 +240,12 @@ fn zero_width_spaces_copied_from_the_portal_are_stripped() {
         "{problems:?}"
     );
     let t: toml::Table = text.parse().unwrap();
-    let c = provider(
+    let c = <ProviderConfig as crate::config::Section>::parse(
+        "bmw_cardata",
         "providers.b",
         t["providers"]["b"].as_table().unwrap().clone(),
     )
+    .unwrap()
     .unwrap();
     assert_eq!(c.topics(), ["G1/WBA1"]);
 }
@@ -268,7 +278,7 @@ fn token_urls_are_parsed_not_prefix_matched() {
         "http://user:pw@localhost/token",
     ];
     for url in allowed {
-        assert_eq!(super::secure_url(url), Ok(()), "{url}");
+        assert_eq!(secure_url(url), Ok(()), "{url}");
     }
     let refused = [
         "http://localhost.evil.example/token",
@@ -288,7 +298,7 @@ fn token_urls_are_parsed_not_prefix_matched() {
         "",
     ];
     for url in refused {
-        let err = super::secure_url(url).unwrap_err();
+        let err = secure_url(url).unwrap_err();
         assert!(err.contains(&format!("`{url}`")), "{url}: {err}");
     }
 }
