@@ -40,6 +40,12 @@ pub trait Sink: Send + Sync {
     fn buffer_bytes(&self) -> u64 {
         0
     }
+    /// Where an accepted record waits durably for this sink to send it (the webhook
+    /// spool). A new instance with the same store (a reload) sends what the old one
+    /// accepted, so a batch the old one took is not handed to the new one again.
+    fn store(&self) -> Option<&Path> {
+        None
+    }
     /// Why the sink cannot take records now, if so (for /readyz).
     fn problem(&self) -> Option<String> {
         None
