@@ -76,11 +76,23 @@ async fn sink_webhook_reload_while_the_endpoint_is_down_keeps_every_spooled_reco
         .await;
     // the 50 records are acked: they live only in the spool now
     wait::until_async_sync("50 acks", T, || (s.acks() >= 50).then_some(())).await;
-    d.write_config(&s.config(&url, SINK_CHANGED));
-    d.sighup();
-    d.wait_stderr_async("configuration reloaded", T).await;
-    d.wait_stderr_async("webhook spool taken over", T).await;
-    s.publish(50..100).await;
+    // more records arrive while the reload swaps the sink
+    let publishing = async {
+        let p = Publisher::connect_v5(s.broker.port(), &s.pki).await;
+        for chunk in 5..15 {
+            p.publish_all((chunk * 10..chunk * 10 + 10).map(super::message))
+                .await;
+        }
+        p.disconnect().await;
+    };
+    let reloading = async {
+        wait::until_async_sync("60 acks", T, || (s.acks() >= 60).then_some(())).await;
+        d.write_config(&s.config(&url, SINK_CHANGED));
+        d.sighup();
+        d.wait_stderr_async("configuration reloaded", T).await;
+    };
+    tokio::join!(publishing, reloading);
+    wait::until_async_sync("150 acks", T, || (s.acks() >= 150).then_some(())).await;
     let before_fix = s.server.request_count();
     s.server
         .wait_requests("the new instance retrying", T, |r| {
@@ -88,10 +100,11 @@ async fn sink_webhook_reload_while_the_endpoint_is_down_keeps_every_spooled_reco
         })
         .await;
     s.server.set_mode(Mode::Ok);
-    let requests = s.server.wait_delivered(100, T).await;
+    let requests = s.server.wait_delivered(150, T).await;
     let delivered = one_batch_id_per_record(&requests);
-    assert_eq!(delivered, ids(0..100), "every record once, in order");
+    assert_eq!(delivered, ids(0..150), "every record once, in order");
     wait_spool_empty(&s).await;
+    d.wait_stderr_async("webhook spool taken over", T).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
