@@ -30,6 +30,7 @@ pub struct Metrics {
     delivered: Family<Labels, Counter>,
     sink_errors: Family<Labels, Counter>,
     sink_rejected: Family<Labels, Counter>,
+    sink_rejected_dropped: Family<Labels, Counter>,
     outside_leaf: Family<Labels, Counter>,
     sink_buffer: Family<Labels, Gauge>,
     connected: Family<Labels, Gauge>,
@@ -64,6 +65,7 @@ impl Metrics {
             delivered: Family::default(),
             sink_errors: Family::default(),
             sink_rejected: Family::default(),
+            sink_rejected_dropped: Family::default(),
             outside_leaf: Family::default(),
             sink_buffer: Family::default(),
             connected: Family::default(),
@@ -114,6 +116,11 @@ impl Metrics {
             "sink_rejected",
             "Records or parts of records a sink refused for good, kept aside (dead letter, rejected.jsonl)",
             m.sink_rejected.clone(),
+        );
+        r.register(
+            "sink_rejected_dropped",
+            "Rejected batches dropped from rejected.jsonl to keep it under its size cap",
+            m.sink_rejected_dropped.clone(),
         );
         r.register(
             "sink_buffer_bytes",
@@ -219,6 +226,7 @@ pub fn register_sink(snk: &str) {
     drop(m.delivered.get_or_create(&l));
     drop(m.sink_errors.get_or_create(&l));
     drop(m.sink_rejected.get_or_create(&l));
+    drop(m.sink_rejected_dropped.get_or_create(&l));
     drop(m.sink_buffer.get_or_create(&l));
 }
 
@@ -305,6 +313,14 @@ pub fn sink_refused(snk: &str, vin: &str, reason: &str) {
 
 pub fn sink_rejected_total(snk: &str) -> u64 {
     metrics().sink_rejected.get_or_create(&sink(snk)).get()
+}
+
+/// Rejected batches dropped to keep rejected.jsonl under its cap.
+pub fn sink_rejected_dropped(snk: &str, batches: u64) {
+    metrics()
+        .sink_rejected_dropped
+        .get_or_create(&sink(snk))
+        .inc_by(batches);
 }
 
 pub fn sink_buffer(snk: &str, bytes: u64) {
@@ -402,6 +418,7 @@ mod tests {
         sink_accepted("t-sink", 2);
         sink_failed("t-sink", "down", Duration::from_secs(1));
         sink_buffer("t-sink", 42);
+        register_sink("t-sink-2");
         provider_ready("t-src", true);
         let text = metrics().render();
         for name in [
@@ -412,6 +429,8 @@ mod tests {
             "vinstream_records_delivered_total{sink=\"t-sink\"} 2",
             "vinstream_sink_errors_total{sink=\"t-sink\"} 1",
             "vinstream_sink_buffer_bytes{sink=\"t-sink\"} 42",
+            "vinstream_sink_rejected_total{sink=\"t-sink-2\"} 0",
+            "vinstream_sink_rejected_dropped_total{sink=\"t-sink-2\"} 0",
             "vinstream_provider_connected{source=\"t-src\"} 1",
             "vinstream_end_to_end_seconds_bucket",
             "vinstream_process_resident_memory_bytes",

@@ -347,10 +347,17 @@ impl Stage {
                 info!(
                     "configuration reloaded while a sink was failing: retrying with the new sinks"
                 );
+                // A new instance on the store of an old one that accepted (a webhook
+                // spool) sends those records already: giving them to it again would
+                // send them twice under different batch ids.
                 pending = self
                     .sinks
                     .iter()
-                    .filter(|s| !accepted.iter().any(|a| Arc::ptr_eq(a, s)))
+                    .filter(|s| {
+                        !accepted.iter().any(|a| {
+                            Arc::ptr_eq(a, s) || a.store().is_some_and(|p| s.store() == Some(p))
+                        })
+                    })
                     .cloned()
                     .collect();
                 delay = Duration::from_millis(100);

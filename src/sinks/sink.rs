@@ -4,6 +4,7 @@
 
 use crate::record::Record;
 use async_trait::async_trait;
+use std::path::Path;
 use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +49,12 @@ pub trait Sink: Send + Sync {
     /// Bytes waiting in a durable buffer (webhook spool), for `vinstream_sink_buffer_bytes`.
     fn buffer_bytes(&self) -> u64 {
         0
+    }
+    /// Where an accepted record waits durably for this sink to send it (the webhook
+    /// spool). A new instance with the same store (a reload) sends what the old one
+    /// accepted, so a batch the old one took is not handed to the new one again.
+    fn store(&self) -> Option<&Path> {
+        None
     }
     /// Why the sink cannot take records now, if so (for /readyz).
     fn problem(&self) -> Option<String> {

@@ -180,6 +180,7 @@ fn webhook(
         batch_max_events: 10,
         batch_timeout: D(Duration::from_millis(50)),
         buffer_max_bytes: ByteSize(1 << 20),
+        rejected_max_bytes: ByteSize(1 << 20),
         compression: vinstream::sinks::webhook::config::Compression::None,
         timeout: D(Duration::from_secs(5)),
         ca_file: Some(ca.to_path_buf()),

@@ -27,6 +27,9 @@ pub trait LogFile: Send {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize>;
     fn sync_data(&mut self) -> io::Result<()>;
     fn len(&self) -> io::Result<u64>;
+    fn is_empty(&self) -> io::Result<bool> {
+        self.len().map(|n| n == 0)
+    }
     /// Cut the file back to `len` bytes: drops the tail of a write that failed halfway.
     fn truncate(&mut self, len: u64) -> io::Result<()>;
 }

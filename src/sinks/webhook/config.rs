@@ -33,6 +33,9 @@ pub struct WebhookSinkConfig {
     pub batch_timeout: Duration,
     #[serde(default = "default_buffer_max_bytes")]
     pub buffer_max_bytes: ByteSize,
+    /// Cap of `rejected.jsonl` and `rejected.jsonl.1` together (oldest dropped).
+    #[serde(default = "default_rejected_max_bytes")]
+    pub rejected_max_bytes: ByteSize,
     #[serde(default)]
     pub compression: Compression,
     /// One request's deadline.
@@ -54,6 +57,9 @@ fn default_batch_timeout() -> Duration {
 }
 fn default_buffer_max_bytes() -> ByteSize {
     ByteSize(1 << 30)
+}
+fn default_rejected_max_bytes() -> ByteSize {
+    ByteSize(64 << 20)
 }
 fn default_timeout() -> Duration {
     Duration::secs(30)

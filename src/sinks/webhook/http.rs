@@ -39,16 +39,33 @@ pub struct Prepared {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Outcome {
     Delivered,
-    /// A permanent refusal (4xx other than 408 and 429).
+    /// A permanent refusal of this batch (a 4xx not in [`endpoint_status`]).
     Rejected {
         status: u16,
         response: String,
     },
-    /// Send again later; `after` when the server said when (Retry-After).
+    /// Send again later; `after` when the server said when (Retry-After). `attention`:
+    /// the status an operator has to act on (a 4xx of [`endpoint_status`]), for /readyz.
     Retry {
         reason: String,
         after: Option<Duration>,
+        attention: Option<String>,
     },
+}
+
+/// The 4xx that say the endpoint, not the batch, is wrong or busy, with what to check.
+/// They are retried (the batch stays in the spool) until the endpoint or the config is
+/// fixed: a wrong URL or expired credentials must not send every batch to rejected.jsonl.
+/// Every other 4xx (400, 409, 411–418, 422, 431, 451, …) refuses the batch itself and
+/// sends it to rejected.jsonl.
+pub fn endpoint_status(code: u16) -> Option<&'static str> {
+    Some(match code {
+        401 | 403 => "check the credentials in `headers`",
+        407 => "a proxy wants credentials",
+        404 | 405 | 410 | 421 => "check `url`",
+        408 | 425 | 429 => "the endpoint is busy",
+        _ => return None,
+    })
 }
 
 pub struct Endpoint {
@@ -184,6 +201,7 @@ impl Endpoint {
                 return Outcome::Retry {
                     reason: describe(e),
                     after: None,
+                    attention: None,
                 }
             }
         };
@@ -205,10 +223,17 @@ impl Endpoint {
         let code = status.as_u16();
         if status.is_success() {
             Outcome::Delivered
-        } else if code == 408 || code == 429 || status.is_server_error() {
+        } else if status.is_server_error() {
             Outcome::Retry {
                 reason: format!("HTTP {status}"),
                 after,
+                attention: None,
+            }
+        } else if let Some(hint) = endpoint_status(code) {
+            Outcome::Retry {
+                reason: format!("HTTP {status} ({hint})"),
+                after,
+                attention: Some(format!("HTTP {status} ({hint})")),
             }
         } else if status.is_client_error() {
             Outcome::Rejected {
@@ -221,6 +246,7 @@ impl Endpoint {
                     "HTTP {status} (redirects are not followed: configure the final URL)"
                 ),
                 after: None,
+                attention: None,
             }
         }
     }

@@ -8,12 +8,27 @@
 //!   restart or SIGKILL, keeps its id and its exact records, so receivers can dedup.
 //! - `X-Vinstream-Signature: sha256=<hex HMAC-SHA256(secret, body)>` over the body as
 //!   sent (after gzip when `compression = "gzip"`).
-//! - Connection errors, timeouts, 408, 429, 5xx (and 1xx/3xx): retried forever with
-//!   jittered exponential backoff (0.5 s doubling to 60 s), or after Retry-After.
-//!   Other 4xx: the batch is written to `rejected.jsonl` (with the status and response)
-//!   and the sender moves on.
+//! - Connection errors, timeouts, 5xx (and 1xx/3xx), and the 4xx that say the endpoint
+//!   or its credentials are wrong or busy rather than the batch (401, 403, 404, 405, 407,
+//!   408, 410, 421, 425, 429: see `http::endpoint_status`): retried forever with jittered
+//!   exponential backoff (0.5 s doubling to 60 s), or after Retry-After. While such a 4xx
+//!   lasts, `problem()` names it (so `/readyz` is 503): the operator fixes the endpoint or
+//!   the config (reload), and the batch, kept in the spool, goes out.
+//! - Other 4xx (400, 413, 422, …: the batch itself is refused): the batch is written to
+//!   `rejected.jsonl` (with the status and response), counted in
+//!   `vinstream_sink_rejected_total`, and the sender moves on. `rejected.jsonl` and
+//!   `rejected.jsonl.1` together stay under `rejected_max_bytes`: the older file is
+//!   dropped when the newer is full, its batches counted in
+//!   `vinstream_sink_rejected_dropped_total`.
 //! - When the spool reaches `buffer_max_bytes`, `accept` refuses (the pipeline retries
 //!   and holds the acks: backpressure, never a drop) and `problem()` says so.
+//! - One spool, one owner: the spool is `flock`ed (see `spool`). A second daemon on the
+//!   same `state_dir` fails to start, naming the spool. A reload that changes the sink
+//!   builds the new instance while the old one still runs: the new one opens the spool
+//!   only once the pipeline has switched to it and the old one is closed (its sender
+//!   stopped, its lock released); until then its `accept` waits (up to
+//!   [`HANDOVER_WAIT`], then fails and the pipeline retries). The batch the old one had
+//!   in flight is in the cursor, so the new one resends it under the same batch id.
 
 mod frame;
 mod http;
@@ -31,22 +46,35 @@ use crate::config::Problems;
 use crate::record::Record;
 use async_trait::async_trait;
 use config::WebhookSinkConfig;
-use spool::{AppendError, Spool};
-use std::path::Path;
+use spool::{AppendError, OpenError, Spool};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 use tokio::sync::{watch, Notify};
 use tracing::{info, warn};
 
-/// How long `close` lets the sender flush what is spooled (it stays safe there anyway).
+/// How long `close` lets the sender flush what is spooled (it stays safe there anyway),
+/// while the endpoint answers.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
+/// How long `close` waits for the sender to leave the spool before unlocking it anyway
+/// (the spool itself refuses writes after that).
+const SENDER_STOP: Duration = Duration::from_secs(5);
+/// How long `accept` on a new instance waits for the old one to hand the spool over.
+pub const HANDOVER_WAIT: Duration = Duration::from_secs(5);
 
 /// What `accept`, the sender task and `close` share.
 struct Shared {
     name: String,
-    spool: Arc<Spool>,
+    /// The spool directory (`{state_dir}/sinks/{name}`).
+    dir: PathBuf,
+    limit: u64,
+    /// Set once this instance owns the spool: at build, or after a hand-over.
+    spool: OnceLock<Arc<Spool>>,
+    /// True once `spool` is set.
+    opened: watch::Sender<bool>,
     endpoint: http::Endpoint,
+    rejected_max_bytes: u64,
     batch_max: usize,
     batch_timeout: Duration,
     /// Wakes the sender: records were appended, or the sink is closing.
@@ -55,10 +83,28 @@ struct Shared {
     closing: AtomicBool,
     /// Why the endpoint fails right now, if it does.
     last_error: Mutex<Option<String>>,
+    /// What an operator must fix (the endpoint answers 401, 404, …), for `problem()`.
+    attention: Mutex<Option<String>>,
     rejected_batches: AtomicU64,
 }
 
 impl Shared {
+    /// The spool; only the sender calls this, after it has it.
+    fn spool(&self) -> &Arc<Spool> {
+        self.spool.get().expect("the sender owns the spool")
+    }
+
+    fn set_attention(&self, e: Option<String>) {
+        *self.attention.lock().unwrap_or_else(|p| p.into_inner()) = e;
+    }
+
+    fn attention(&self) -> Option<String> {
+        self.attention
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
     fn last_error(&self) -> Option<String> {
         self.last_error
             .lock()
@@ -73,8 +119,9 @@ impl Shared {
 
 pub struct WebhookSink {
     shared: Arc<Shared>,
-    /// Dropping the sink drops this, which stops the sender task.
-    _stop: watch::Sender<()>,
+    /// Dropping this (with the sink, or in `close`) stops the sender task.
+    stop: Mutex<Option<watch::Sender<()>>>,
+    sender: Mutex<Option<tokio::task::JoinHandle<()>>>,
     /// Bytes of the last batch refused for want of room (0: none refused since).
     refused: AtomicU64,
 }
@@ -90,6 +137,9 @@ pub fn check_config(config: &WebhookSinkConfig) -> Result<(), String> {
     }
     if config.timeout.0.is_zero() {
         return Err("timeout: must be more than 0".into());
+    }
+    if config.rejected_max_bytes.0 == 0 {
+        return Err("rejected_max_bytes: must be more than 0".into());
     }
     http::Endpoint::new(config).map(drop)
 }
@@ -110,33 +160,71 @@ pub async fn build(
     let endpoint = http::Endpoint::new(config)?;
     let dir = state_dir.join("sinks").join(name);
     let limit = config.buffer_max_bytes.0;
-    let spool = {
-        let d = dir.clone();
-        tokio::task::spawn_blocking(move || Spool::open(&d, limit))
-            .await
-            .map_err(|e| format!("spool: {e}"))?
-            .map_err(|e| format!("spool {}: {e}", dir.display()))?
+    let spool = match open_spool(&dir, limit).await {
+        Ok(spool) => {
+            info!(sink = name, endpoint = %endpoint.shown, spooled_bytes = spool.size(),
+                "webhook sink ready");
+            Some(spool)
+        }
+        Err(OpenError::HeldHere) => {
+            info!(sink = name, endpoint = %endpoint.shown, spool = %dir.display(),
+                "webhook sink ready; it takes the spool over once the previous instance has closed");
+            None
+        }
+        Err(e) => return Err(format!("spool {}: {e}", dir.display())),
     };
-    info!(sink = name, endpoint = %endpoint.shown, spooled_bytes = spool.size(),
-        "webhook sink ready");
     let (stop_tx, stop_rx) = watch::channel(());
     let shared = Arc::new(Shared {
         name: name.to_string(),
-        spool: Arc::new(spool),
+        dir,
+        limit,
+        spool: OnceLock::new(),
+        opened: watch::Sender::new(false),
         endpoint,
+        rejected_max_bytes: config.rejected_max_bytes.0,
         batch_max: config.batch_max_events,
         batch_timeout: config.batch_timeout.0,
         wake: Notify::new(),
         closing: AtomicBool::new(false),
         last_error: Mutex::new(None),
+        attention: Mutex::new(None),
         rejected_batches: AtomicU64::new(0),
     });
-    tokio::spawn(sender::run(shared.clone(), stop_rx));
+    if let Some(spool) = spool {
+        let _ = shared.spool.set(Arc::new(spool));
+        shared.opened.send_replace(true);
+    }
+    let task = tokio::spawn(sender::run(shared.clone(), stop_rx));
     Ok(Arc::new(WebhookSink {
         shared,
-        _stop: stop_tx,
+        stop: Mutex::new(Some(stop_tx)),
+        sender: Mutex::new(Some(task)),
         refused: AtomicU64::new(0),
     }))
+}
+
+async fn open_spool(dir: &Path, limit: u64) -> Result<Spool, OpenError> {
+    let d = dir.to_path_buf();
+    tokio::task::spawn_blocking(move || Spool::open(&d, limit))
+        .await
+        .map_err(|e| OpenError::Io(std::io::Error::other(e)))?
+}
+
+impl WebhookSink {
+    /// The spool, waiting (up to [`HANDOVER_WAIT`]) for a hand-over in progress.
+    async fn spool(&self) -> Result<Arc<Spool>, SinkError> {
+        if let Some(s) = self.shared.spool.get() {
+            return Ok(s.clone());
+        }
+        let mut opened = self.shared.opened.subscribe();
+        let _ = tokio::time::timeout(HANDOVER_WAIT, opened.wait_for(|&o| o)).await;
+        self.shared.spool.get().cloned().ok_or_else(|| {
+            SinkError::Other(format!(
+                "the spool {} is still held by this sink's previous instance (reload hand-over)",
+                self.shared.dir.display()
+            ))
+        })
+    }
 }
 
 #[async_trait]
@@ -157,7 +245,7 @@ impl Sink for WebhookSink {
             json.pop(); // the newline: a frame holds the record alone
             frame::encode(&mut frames, &json);
         }
-        let spool = self.shared.spool.clone();
+        let spool = self.spool().await?;
         let appended = tokio::task::spawn_blocking(move || spool.append(&frames))
             .await
             .map_err(|e| SinkError::Other(format!("spool append: {e}")))?;
@@ -185,35 +273,69 @@ impl Sink for WebhookSink {
             }
             Err(AppendError::Io(e)) => Err(SinkError::Other(format!(
                 "cannot write the spool in {}: {e}",
-                self.shared.spool.dir().display()
+                self.shared.dir.display()
             ))),
         }
     }
 
+    /// Flush what the endpoint takes within [`CLOSE_GRACE`], then stop the sender and
+    /// release the spool: after this, a new instance (a reload) may own it.
     async fn close(&self) -> Result<(), SinkError> {
         self.shared.closing.store(true, Ordering::SeqCst);
         self.shared.wake.notify_one();
         let deadline = Instant::now() + CLOSE_GRACE;
-        while self.shared.spool.size() > 0 && Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(20)).await;
+        if let Some(spool) = self.shared.spool.get() {
+            while spool.size() > 0
+                && Instant::now() < deadline
+                && self.shared.last_error().is_none()
+            {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
         }
-        let left = self.shared.spool.size();
-        if left > 0 {
-            info!(sink = %self.shared.name, spooled_bytes = left,
-                "webhook records stay in the spool and are sent after the next start");
+        drop(self.stop.lock().unwrap_or_else(|p| p.into_inner()).take());
+        let task = self.sender.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(task) = task {
+            if tokio::time::timeout(SENDER_STOP, task).await.is_err() {
+                warn!(sink = %self.shared.name, "webhook sender did not stop in time; releasing the spool anyway");
+            }
+        }
+        if let Some(spool) = self.shared.spool.get() {
+            let left = spool.size();
+            let s = spool.clone();
+            let _ = tokio::task::spawn_blocking(move || s.release()).await;
+            if left > 0 {
+                info!(sink = %self.shared.name, spooled_bytes = left,
+                    "webhook records stay in the spool and are sent by the next instance");
+            }
         }
         Ok(())
     }
 
     fn buffer_bytes(&self) -> u64 {
-        self.shared.spool.size()
+        match self.shared.spool.get() {
+            Some(s) if s.is_open() => s.size(),
+            _ => 0,
+        }
+    }
+
+    fn store(&self) -> Option<&Path> {
+        Some(&self.shared.dir)
     }
 
     fn problem(&self) -> Option<String> {
+        let Some(spool) = self.shared.spool.get() else {
+            return Some(format!(
+                "waiting for the previous instance to hand over the spool {}",
+                self.shared.dir.display()
+            ));
+        };
+        if let Some(a) = self.shared.attention() {
+            return Some(a);
+        }
         let need = self.refused.load(Ordering::SeqCst);
-        let size = self.shared.spool.size();
+        let size = spool.size();
         // Not full (any more) once the refused batch would fit.
-        if need == 0 || size == 0 || size + need <= self.shared.spool.limit() {
+        if need == 0 || size == 0 || size + need <= spool.limit() {
             return None;
         }
         let why = self
@@ -223,7 +345,7 @@ impl Sink for WebhookSink {
             .unwrap_or_default();
         Some(format!(
             "spool full ({size} of {} bytes){why}",
-            self.shared.spool.limit()
+            spool.limit()
         ))
     }
 }

@@ -2,8 +2,8 @@
 //! or rejected, then move the spool's cursor past it. It never drops a batch on its own.
 
 use super::http::{Backoff, Outcome};
-use super::spool::{Batch, Span};
-use super::Shared;
+use super::spool::{Batch, OpenError, Span};
+use super::{Shared, HANDOVER_WAIT};
 use std::io::{self, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::sync::atomic::Ordering;
@@ -16,6 +16,8 @@ use tracing::{debug, error, info, warn};
 const MAX_BATCH_BYTES: usize = 8 << 20;
 /// Pause before trying a failed spool read or write again.
 const IO_RETRY: Duration = Duration::from_secs(1);
+/// How often a new instance checks whether the old one released the spool.
+const HANDOVER_POLL: Duration = Duration::from_millis(20);
 
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> io::Result<T> + Send + 'static,
@@ -62,10 +64,49 @@ impl Health {
         }
         self.backoff.reset();
         shared.set_last_error(None);
+        shared.set_attention(None);
+    }
+}
+
+/// Wait until the previous instance of this sink (a reload) has released the spool, and
+/// open it. None when the sink goes away first.
+async fn take_over(shared: &Shared, stop: &mut watch::Receiver<()>) -> Option<()> {
+    let started = Instant::now();
+    let mut warned = false;
+    loop {
+        match super::open_spool(&shared.dir, shared.limit).await {
+            Ok(spool) => {
+                info!(sink = %shared.name, spooled_bytes = spool.size(), waited = ?started.elapsed(),
+                    "webhook spool taken over from the previous instance");
+                let _ = shared.spool.set(Arc::new(spool));
+                shared.opened.send_replace(true);
+                return Some(());
+            }
+            Err(OpenError::HeldHere) => {
+                if !warned && started.elapsed() > HANDOVER_WAIT {
+                    warned = true;
+                    warn!(sink = %shared.name, spool = %shared.dir.display(),
+                        "the previous webhook sink instance still holds the spool; records wait");
+                }
+                if !pause(HANDOVER_POLL, stop).await {
+                    return None;
+                }
+            }
+            Err(e) => {
+                error!(sink = %shared.name, spool = %shared.dir.display(), error = %e,
+                    "cannot open the webhook spool; retrying");
+                if !pause(IO_RETRY, stop).await {
+                    return None;
+                }
+            }
+        }
     }
 }
 
 pub(super) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<()>) {
+    if shared.spool.get().is_none() && take_over(&shared, &mut stop).await.is_none() {
+        return;
+    }
     let mut health = Health {
         failing: None,
         backoff: Backoff::default(),
@@ -76,7 +117,7 @@ pub(super) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<()>) {
         };
         let id = format!(
             "{}-{}-{}",
-            shared.spool.id(),
+            shared.spool().id(),
             batch.span.start.seq,
             batch.span.start.offset
         );
@@ -84,7 +125,7 @@ pub(super) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<()>) {
             return;
         }
         loop {
-            let spool = shared.spool.clone();
+            let spool = shared.spool().clone();
             let span = batch.span;
             match blocking(move || spool.ack(span)).await {
                 Ok(()) => break,
@@ -125,12 +166,26 @@ async fn deliver(
                 crate::telemetry::sink_rejected(&shared.name);
                 warn!(sink = %shared.name, batch = id, status, records = batch.records.len(),
                     rejected_batches = n, "webhook endpoint rejected a batch; it is kept in rejected.jsonl");
-                let line = rejected_line(&shared.name, id, status, &response, &batch.records);
-                let path = shared.spool.dir().join("rejected.jsonl");
+                let max = shared.rejected_max_bytes;
+                let mut line = rejected_line(&shared.name, id, status, &response, &batch.records);
+                if line.len() as u64 > max / 2 {
+                    warn!(sink = %shared.name, batch = id, bytes = line.len(), rejected_max_bytes = max,
+                        "the rejected batch is larger than half of rejected_max_bytes; only its id and the answer are kept");
+                    line = rejected_stub(&shared.name, id, status, &response, batch.records.len());
+                    crate::telemetry::sink_rejected_dropped(&shared.name, 1);
+                }
+                let path = shared.dir.join("rejected.jsonl");
                 loop {
                     let (p, l) = (path.clone(), line.clone());
-                    match blocking(move || append_line(&p, &l)).await {
-                        Ok(()) => return true,
+                    match blocking(move || append_rejected(&p, &l, max)).await {
+                        Ok(0) => return true,
+                        Ok(dropped) => {
+                            warn!(sink = %shared.name, path = %path.display(), dropped_batches = dropped,
+                                rejected_max_bytes = max,
+                                "rejected.jsonl is full: it became rejected.jsonl.1, and the batches of the previous rejected.jsonl.1 are dropped");
+                            crate::telemetry::sink_rejected_dropped(&shared.name, dropped);
+                            return true;
+                        }
                         Err(e) => {
                             error!(sink = %shared.name, path = %path.display(), error = %e,
                                 "cannot write the rejected batch; retrying");
@@ -141,8 +196,18 @@ async fn deliver(
                     }
                 }
             }
-            Outcome::Retry { reason, after } => {
+            Outcome::Retry {
+                reason,
+                after,
+                attention,
+            } => {
                 health.failed(shared, &reason);
+                if let Some(a) = attention {
+                    shared.set_attention(Some(format!(
+                        "webhook endpoint {} answers {a}; batches wait in the spool and are retried",
+                        shared.endpoint.shown
+                    )));
+                }
                 let delay = match after {
                     Some(a) => a.max(Duration::from_millis(100)),
                     None => health.backoff.next_delay(),
@@ -158,9 +223,9 @@ async fn deliver(
 /// The next batch: the one in flight before a restart if there was one, else up to
 /// `batch_max` records, waiting up to `batch_timeout` for more once the first is there.
 async fn next_batch(shared: &Shared, stop: &mut watch::Receiver<()>) -> Option<Batch> {
-    if let Some(span) = shared.spool.inflight() {
+    if let Some(span) = shared.spool().inflight() {
         loop {
-            let spool = shared.spool.clone();
+            let spool = shared.spool().clone();
             match blocking(move || spool.read_span(span)).await {
                 Ok(b) if b.span == span => return Some(b),
                 Ok(b) => {
@@ -180,10 +245,10 @@ async fn next_batch(shared: &Shared, stop: &mut watch::Receiver<()>) -> Option<B
     let mut records: Vec<Vec<u8>> = Vec::new();
     let mut bytes = 0;
     let mut start = None;
-    let mut end = shared.spool.cursor();
+    let mut end = shared.spool().cursor();
     let mut deadline: Option<tokio::time::Instant> = None;
     loop {
-        let spool = shared.spool.clone();
+        let spool = shared.spool().clone();
         let (want, room) = (shared.batch_max - records.len(), MAX_BATCH_BYTES - bytes);
         match blocking(move || spool.read(end, want, room)).await {
             Ok(got) => {
@@ -230,7 +295,7 @@ async fn next_batch(shared: &Shared, stop: &mut watch::Receiver<()>) -> Option<B
         end,
     };
     loop {
-        let spool = shared.spool.clone();
+        let spool = shared.spool().clone();
         match blocking(move || spool.set_inflight(span)).await {
             Ok(()) => return Some(Batch { span, records }),
             Err(e) => {
@@ -263,6 +328,57 @@ pub(super) fn rejected_line(
     line.extend_from_slice(&super::http::json_array(records));
     line.extend_from_slice(b"}\n");
     line
+}
+
+/// rejected.jsonl's line for a batch too large to keep whole: its id and the answer.
+pub(super) fn rejected_stub(
+    sink: &str,
+    batch_id: &str,
+    status: u16,
+    response: &str,
+    records: usize,
+) -> Vec<u8> {
+    let s = |v: &str| serde_json::to_string(v).expect("a string always serializes");
+    format!(
+        r#"{{"rejected_at":{},"sink":{},"batch_id":{},"status":{status},"response":{},"records_omitted":{records}}}"#,
+        s(&crate::record::format_millis(&chrono::Utc::now())),
+        s(sink),
+        s(batch_id),
+        s(response),
+    )
+    .into_bytes()
+    .into_iter()
+    .chain(*b"\n")
+    .collect()
+}
+
+/// Append `line` to `path` (rejected.jsonl), keeping it and `{path}.1` together under
+/// `max` bytes: when `path` would pass `max / 2`, it becomes `{path}.1` (the previous
+/// `.1` is dropped) and a new `path` starts. Returns how many lines (batches) the
+/// dropped `.1` held.
+pub(super) fn append_rejected(path: &std::path::Path, line: &[u8], max: u64) -> io::Result<u64> {
+    let len = match std::fs::metadata(path) {
+        Ok(m) => m.len(),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => 0,
+        Err(e) => return Err(e),
+    };
+    let mut dropped = 0;
+    if len > 0 && len + line.len() as u64 > max / 2 {
+        let mut older = path.as_os_str().to_owned();
+        older.push(".1");
+        let older = std::path::PathBuf::from(older);
+        match std::fs::read(&older) {
+            Ok(bytes) => dropped = bytes.iter().filter(|&&b| b == b'\n').count() as u64,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+        std::fs::rename(path, &older)?;
+        if let Some(dir) = path.parent() {
+            std::fs::File::open(dir)?.sync_all()?;
+        }
+    }
+    append_line(path, line)?;
+    Ok(dropped)
 }
 
 fn append_line(path: &std::path::Path, line: &[u8]) -> io::Result<()> {

@@ -19,6 +19,7 @@ fn config(url: &str) -> WebhookSinkConfig {
         batch_max_events: 10,
         batch_timeout: ConfigDuration(Duration::from_millis(50)),
         buffer_max_bytes: ByteSize(16 * 1024),
+        rejected_max_bytes: ByteSize(64 << 20),
         compression: Compression::None,
         timeout: ConfigDuration(Duration::from_secs(2)),
         ca_file: None,
@@ -160,4 +161,46 @@ async fn a_full_spool_refuses_batches_reports_it_and_is_drained_after_a_restart(
     let want: Vec<String> = (0..=taken).map(|i| record(i).id.clone()).collect();
     assert_eq!(got, want, "every record once, in order");
     assert_eq!(sink.buffer_bytes(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reload_hands_the_spool_over_once_the_old_instance_closes() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let state = tempfile::tempdir().unwrap();
+    let down = config(&format!("http://127.0.0.1:{}/ingest", closed_port()));
+    let old = build("hook", &down, state.path()).await.unwrap();
+    old.accept(&(0..5).map(record).collect::<Vec<_>>())
+        .await
+        .unwrap();
+    // The reload builds the new instance while the old one still owns the spool.
+    let (url, got) = counting_endpoint().await;
+    let new = build("hook", &config(&url), state.path()).await.unwrap();
+    let waiting = new.problem().expect("not ready before the hand-over");
+    assert!(waiting.contains("hand over"), "{waiting}");
+    let accepting = {
+        let new = new.clone();
+        tokio::spawn(async move { new.accept(&[record(5)]).await })
+    };
+    let mut accepting = accepting;
+    assert!(
+        tokio::time::timeout(Duration::from_millis(100), &mut accepting)
+            .await
+            .is_err(),
+        "took records while the old one owned the spool"
+    );
+    old.close().await.unwrap();
+    accepting.await.unwrap().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while got.lock().unwrap().len() < 6 {
+        assert!(
+            Instant::now() < deadline,
+            "spool not drained: {:?}",
+            got.lock().unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(new.problem().is_none());
+    new.close().await.unwrap();
+    let want: Vec<String> = (0..6).map(|i| record(i).id.clone()).collect();
+    assert_eq!(*got.lock().unwrap(), want, "every record once, in order");
 }

@@ -7,6 +7,12 @@
 //!   batch in flight (`{start, end}`), replaced atomically. Keeping the batch in flight
 //!   lets a restarted sender resend exactly the same records under the same batch id.
 //!
+//! - `lock`: holds the pid of the process using the spool, which keeps an exclusive
+//!   `flock` on it while the spool is open: one spool, one writer. Another process gets
+//!   [`OpenError::Elsewhere`]; in this process a second open while the first is not yet
+//!   released (a reload replacing the sink) gets [`OpenError::HeldHere`] and waits for it.
+//!   [`Spool::release`] (or drop) gives it up; after that the instance writes nothing.
+//!
 //! Appends come from `accept`, reads and acks from the one sender task; all methods
 //! block (file I/O) and are called from blocking threads. Fully sent segments are deleted.
 //! The size (`size()`, the sum of the segment files) never grows past `limit`, except by
@@ -15,7 +21,7 @@
 use super::frame::{FrameReader, Next, HEADER_LEN, MAGIC};
 use super::layout::{self, segment_name, sync_dir, CursorFile};
 pub use super::layout::{Pos, Span};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::OpenOptionsExt;
@@ -29,6 +35,92 @@ use tracing::warn;
 pub struct Batch {
     pub span: Span,
     pub records: Vec<Vec<u8>>,
+}
+
+/// Spool directories whose lock this process holds. Checked and changed together with
+/// the `flock` itself (under this mutex), so "held by us" and "held by another process"
+/// are never confused while an old instance is letting go.
+static HELD: std::sync::Mutex<BTreeSet<PathBuf>> = std::sync::Mutex::new(BTreeSet::new());
+
+fn held() -> MutexGuard<'static, BTreeSet<PathBuf>> {
+    HELD.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[derive(Debug)]
+pub enum OpenError {
+    /// Another instance in this process has the spool open (a reload is handing it over).
+    HeldHere,
+    /// Another process has the spool open.
+    Elsewhere {
+        lock: PathBuf,
+        pid: Option<u32>,
+    },
+    Io(io::Error),
+}
+
+impl std::fmt::Display for OpenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OpenError::HeldHere => write!(f, "still open in this process"),
+            OpenError::Elsewhere { lock, pid } => {
+                write!(f, "in use by another vinstream process")?;
+                if let Some(pid) = pid {
+                    write!(f, " (pid {pid})")?;
+                }
+                write!(
+                    f,
+                    ": {} is locked; two daemons must not share a state_dir",
+                    lock.display()
+                )
+            }
+            OpenError::Io(e) => e.fmt(f),
+        }
+    }
+}
+
+impl From<io::Error> for OpenError {
+    fn from(e: io::Error) -> Self {
+        OpenError::Io(e)
+    }
+}
+
+fn released() -> io::Error {
+    io::Error::other("the spool was handed over or closed; this sink instance no longer writes it")
+}
+
+/// Take the spool's lock file, or say who has it.
+fn take_lock(dir: &Path) -> Result<File, OpenError> {
+    let path = dir.join("lock");
+    let mut f = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(&path)?;
+    let mut held = held();
+    match rustix::fs::flock(&f, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
+        Ok(()) => {}
+        Err(rustix::io::Errno::WOULDBLOCK) if held.contains(dir) => {
+            return Err(OpenError::HeldHere)
+        }
+        Err(rustix::io::Errno::WOULDBLOCK) => {
+            let mut text = String::new();
+            let _ = f.read_to_string(&mut text);
+            return Err(OpenError::Elsewhere {
+                lock: path,
+                pid: text.trim().parse().ok(),
+            });
+        }
+        Err(e) => return Err(OpenError::Io(e.into())),
+    }
+    held.insert(dir.to_path_buf());
+    drop(held);
+    // The pid is for the error message of a second daemon; the lock is what counts.
+    let _ = f
+        .set_len(0)
+        .and_then(|_| f.write_all(format!("{}\n", std::process::id()).as_bytes()));
+    Ok(f)
 }
 
 #[derive(Debug)]
@@ -58,13 +150,39 @@ struct Inner {
     next_seq: u64,
     cursor: Pos,
     inflight: Option<Span>,
+    /// The locked `lock` file; `None` once released: then nothing is written any more.
+    lock: Option<File>,
 }
 
 impl Spool {
     /// Open (or create) the spool in `dir`: drop segments already sent, cut a torn tail
     /// off the last segment (SIGKILL or power loss mid-append).
-    pub fn open(dir: &Path, limit: u64) -> io::Result<Spool> {
+    pub fn open(dir: &Path, limit: u64) -> Result<Spool, OpenError> {
         fs::create_dir_all(dir)?;
+        let lock = take_lock(dir)?;
+        // From here on, dropping `spool` (on an error too) releases the lock.
+        let mut spool = Spool {
+            dir: dir.to_path_buf(),
+            limit,
+            segment_target: (limit / 8).clamp(4 << 10, 64 << 20),
+            id: String::new(),
+            size: AtomicU64::new(0),
+            inner: Mutex::new(Inner {
+                segments: BTreeMap::new(),
+                writer: None,
+                next_seq: 1,
+                cursor: Pos::default(),
+                inflight: None,
+                lock: Some(lock),
+            }),
+        };
+        spool.recover()?;
+        Ok(spool)
+    }
+
+    fn recover(&mut self) -> io::Result<()> {
+        let dir = self.dir.clone();
+        let dir = dir.as_path();
         let saved = layout::read_cursor(dir)?;
         let fresh = saved.is_none();
         let saved = saved.unwrap_or_else(|| CursorFile {
@@ -81,24 +199,37 @@ impl Spool {
             .max(saved.next.seq)
             + 1;
         let size = segments.values().sum();
-        let spool = Spool {
-            dir: dir.to_path_buf(),
-            limit,
-            segment_target: (limit / 8).clamp(4 << 10, 64 << 20),
-            id: saved.spool_id.clone(),
-            size: AtomicU64::new(size),
-            inner: Mutex::new(Inner {
-                segments,
-                writer: None,
-                next_seq,
-                cursor: saved.next,
-                inflight: saved.inflight,
-            }),
-        };
+        self.id = saved.spool_id.clone();
+        self.size = AtomicU64::new(size);
+        {
+            let g = self.inner.get_mut().unwrap_or_else(|p| p.into_inner());
+            g.segments = segments;
+            g.next_seq = next_seq;
+            g.cursor = saved.next;
+            g.inflight = saved.inflight;
+        }
         if fresh {
             layout::write_cursor(dir, &saved)?;
         }
-        Ok(spool)
+        Ok(())
+    }
+
+    /// Give the spool up: close the segment being written, unlock. Everything durable
+    /// stays for the next instance; this one refuses to write from now on. Waits for an
+    /// append, cursor write or cleanup in progress to finish first.
+    pub fn release(&self) {
+        let mut g = self.lock();
+        g.writer = None;
+        if let Some(f) = g.lock.take() {
+            let mut held = held();
+            drop(f);
+            held.remove(&self.dir);
+        }
+    }
+
+    /// Whether this instance still owns the spool.
+    pub fn is_open(&self) -> bool {
+        self.lock().lock.is_some()
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -108,10 +239,6 @@ impl Spool {
     /// Random per spool, so batch ids never repeat even if `state_dir` is wiped.
     pub fn id(&self) -> &str {
         &self.id
-    }
-
-    pub fn dir(&self) -> &Path {
-        &self.dir
     }
 
     /// Bytes of the segment files.
@@ -140,6 +267,9 @@ impl Spool {
         }
         let mut g = self.lock();
         let g = &mut *g;
+        if g.lock.is_none() {
+            return Err(AppendError::Io(released()));
+        }
         let add = frames.len() as u64;
         let need_segment = match &g.writer {
             None => true,
@@ -299,24 +429,30 @@ impl Spool {
 
     /// Remember the batch about to be sent, durably, before its first attempt.
     pub fn set_inflight(&self, span: Span) -> io::Result<()> {
-        let next = {
-            let mut g = self.lock();
-            g.inflight = Some(span);
-            g.cursor
-        };
+        // The cursor is written under the lock, so no write follows a release.
+        let mut g = self.lock();
+        if g.lock.is_none() {
+            return Err(released());
+        }
         layout::write_cursor(
             &self.dir,
             &CursorFile {
                 spool_id: self.id.clone(),
-                next,
+                next: g.cursor,
                 inflight: Some(span),
             },
-        )
+        )?;
+        g.inflight = Some(span);
+        Ok(())
     }
 
     /// The batch `span` is done (delivered or rejected): move the cursor past it, durably,
     /// then delete the segments it finished.
     pub fn ack(&self, span: Span) -> io::Result<()> {
+        let mut g = self.lock();
+        if g.lock.is_none() {
+            return Err(released());
+        }
         layout::write_cursor(
             &self.dir,
             &CursorFile {
@@ -325,7 +461,6 @@ impl Spool {
                 inflight: None,
             },
         )?;
-        let mut g = self.lock();
         g.cursor = span.end;
         g.inflight = None;
         let end = span.end;
@@ -348,5 +483,11 @@ impl Spool {
             self.size.fetch_sub(len, Ordering::SeqCst);
         }
         Ok(())
+    }
+}
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        self.release();
     }
 }

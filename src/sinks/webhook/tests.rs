@@ -6,6 +6,7 @@ use super::http::{self, Backoff};
 use super::spool::{AppendError, Pos, Span, Spool};
 use std::fs;
 use std::io::Write;
+
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
@@ -326,4 +327,117 @@ fn a_rejected_line_holds_the_batch_and_the_answer() {
     assert_eq!(v["response"], "bad \"batch\"");
     assert_eq!(v["records"], serde_json::json!([{"id":"x"}]));
     assert!(v["rejected_at"].as_str().unwrap().ends_with('Z'));
+}
+
+#[test]
+fn a_second_open_of_a_spool_is_refused_until_the_first_releases_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = Spool::open(dir.path(), 1 << 20).unwrap();
+    first.append(&frames(&records(0..3))).unwrap();
+    // In this process: a hand-over in progress (a reload).
+    assert!(matches!(
+        Spool::open(dir.path(), 1 << 20),
+        Err(super::spool::OpenError::HeldHere)
+    ));
+    first.release();
+    assert!(
+        first.append(&frames(&records(3..4))).is_err(),
+        "a released spool still took records"
+    );
+    let b = first.read(first.cursor(), 100, usize::MAX).unwrap();
+    assert!(
+        first.ack(b.span).is_err(),
+        "a released spool moved its cursor"
+    );
+    assert!(first.set_inflight(b.span).is_err());
+    let second = Spool::open(dir.path(), 1 << 20).unwrap();
+    let b = second.read(second.cursor(), 100, usize::MAX).unwrap();
+    assert_eq!(
+        texts(&b),
+        records(0..3),
+        "nothing lost, nothing acked twice"
+    );
+    drop(first);
+    // dropping the released instance does not unlock the new owner's spool
+    assert!(matches!(
+        Spool::open(dir.path(), 1 << 20),
+        Err(super::spool::OpenError::HeldHere)
+    ));
+}
+
+#[test]
+fn a_spool_locked_by_another_process_is_refused_naming_the_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    // Another process's lock: a flock on another open file description, not registered
+    // as held by this process.
+    let lock = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.path().join("lock"))
+        .unwrap();
+    rustix::fs::flock(&lock, rustix::fs::FlockOperation::NonBlockingLockExclusive).unwrap();
+    fs::write(dir.path().join("lock"), "4242\n").unwrap();
+    let e = match Spool::open(dir.path(), 1 << 20) {
+        Ok(_) => panic!("opened a spool another process holds"),
+        Err(e) => e.to_string(),
+    };
+    assert!(e.contains("another vinstream process"), "{e}");
+    assert!(e.contains("pid 4242"), "{e}");
+    assert!(
+        e.contains(&dir.path().join("lock").display().to_string()),
+        "{e}"
+    );
+    assert!(
+        !dir.path().join("cursor").exists(),
+        "the refused open wrote the spool"
+    );
+    drop(lock);
+    Spool::open(dir.path(), 1 << 20).unwrap();
+}
+
+#[test]
+fn auth_and_url_4xx_are_retried_and_only_batch_4xx_rejected() {
+    for code in [401, 403, 404, 405, 407, 408, 410, 421, 425, 429] {
+        assert!(http::endpoint_status(code).is_some(), "{code} is retried");
+    }
+    for code in [400, 409, 411, 413, 415, 422, 431, 451] {
+        assert!(http::endpoint_status(code).is_none(), "{code} is rejected");
+    }
+}
+
+#[test]
+fn rejected_jsonl_stays_under_its_cap_and_counts_what_it_drops() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rejected.jsonl");
+    let older = dir.path().join("rejected.jsonl.1");
+    let line = |i: usize| format!("{{\"batch\":{i:04},\"pad\":\"{}\"}}\n", "x".repeat(80));
+    let max = 1000;
+    let mut dropped = 0;
+    for i in 0..100 {
+        dropped += super::sender::append_rejected(&path, line(i).as_bytes(), max).unwrap();
+        let total = fs::metadata(&path).map_or(0, |m| m.len())
+            + fs::metadata(&older).map_or(0, |m| m.len());
+        assert!(total <= max, "{total} bytes after {i} lines");
+    }
+    let kept: Vec<String> = [&older, &path]
+        .iter()
+        .flat_map(|p| {
+            fs::read_to_string(p)
+                .unwrap()
+                .lines()
+                .map(String::from)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(
+        kept.len() as u64 + dropped,
+        100,
+        "every batch kept or counted"
+    );
+    assert_eq!(
+        kept.last().unwrap(),
+        line(99).trim_end(),
+        "the newest are kept"
+    );
 }

@@ -160,3 +160,103 @@ batch_timeout = "300ms""#,
     d.wait_stderr("rejected a batch", T);
     wait_spool_empty(&s).await;
 }
+
+/// Issue 19 item 4: a 401 (wrong credentials) is not a refusal of the batch: it stays in
+/// the spool, /readyz says why, and once the endpoint takes the credentials it goes out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_401_keeps_the_batch_reports_not_ready_and_delivers_once_fixed() {
+    let s = Setup::new().await;
+    let _d = s.daemon(
+        r#"batch_max_events = 50
+batch_timeout = "200ms""#,
+    );
+    s.server.set_mode(Mode::Status(401));
+    s.publish(0..10).await;
+    s.server
+        .wait_requests("three 401s", T, |r| {
+            r.iter().filter(|r| r.status == Some(401)).count() >= 3
+        })
+        .await;
+    let (status, body) = wait::until_async("/readyz not ready", T, || async {
+        let (status, body) = s.readyz().await;
+        (status == 503).then_some((status, body))
+    })
+    .await;
+    assert_eq!(status, 503);
+    assert!(
+        body.contains("hook") && body.contains("401"),
+        "readyz names the sink and the status: {body}"
+    );
+    assert!(rejected_lines(&s).is_empty(), "a 401 is not a rejection");
+    let first = s.server.requests()[0].batch_id.clone();
+    assert!(
+        s.server.requests().iter().all(|r| r.batch_id == first),
+        "the same batch is retried"
+    );
+
+    s.server.set_mode(Mode::Ok);
+    let requests = s.server.wait_delivered(10, T).await;
+    assert_eq!(check_batches(&requests), ids(0..10));
+    wait::until_async("/readyz ready again", T, || async {
+        (s.readyz().await.0 == 200).then_some(())
+    })
+    .await;
+    assert!(rejected_lines(&s).is_empty(), "nothing in rejected.jsonl");
+    assert!(!s.spool_dir().join("rejected.jsonl").exists());
+    assert_eq!(s.metric("vinstream_sink_rejected_total").await, Some(0));
+    wait_spool_empty(&s).await;
+}
+
+/// rejected.jsonl (with rejected.jsonl.1) stays under rejected_max_bytes; every rejected
+/// batch is counted in /metrics, which shows the counters at 0 from the start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rejected_jsonl_is_bounded_and_rejections_are_counted_in_metrics() {
+    let s = Setup::new().await;
+    let _d = s.daemon(
+        r#"batch_max_events = 1
+batch_timeout = "50ms"
+rejected_max_bytes = "4KiB""#,
+    );
+    let at_start = wait::until_async("/metrics", T, || async {
+        s.metric("vinstream_sink_rejected_total").await
+    })
+    .await;
+    assert_eq!(at_start, 0, "the counter is there from the start, at 0");
+    assert_eq!(
+        s.metric("vinstream_sink_rejected_dropped_total").await,
+        Some(0)
+    );
+
+    s.server.set_mode(Mode::Status(400));
+    s.publish(0..30).await;
+    let rejected = wait::until_async("30 rejected batches counted", T, || async {
+        s.metric("vinstream_sink_rejected_total")
+            .await
+            .filter(|&n| n >= 30)
+    })
+    .await;
+    assert_eq!(rejected, 30, "one batch per record");
+    let dropped = s
+        .metric("vinstream_sink_rejected_dropped_total")
+        .await
+        .unwrap();
+    assert!(dropped > 0, "4 KiB cannot hold 30 batches");
+    let file = |n: &str| std::fs::metadata(s.spool_dir().join(n)).map_or(0, |m| m.len());
+    let total = file("rejected.jsonl") + file("rejected.jsonl.1");
+    assert!(total <= 4096, "{total} bytes of rejected batches");
+    let kept = std::fs::read_to_string(s.spool_dir().join("rejected.jsonl.1"))
+        .unwrap_or_default()
+        .lines()
+        .count()
+        + rejected_lines(&s).len();
+    assert_eq!(
+        kept as u64 + dropped,
+        30,
+        "each rejected batch kept or counted"
+    );
+    let newest = rejected_lines(&s).pop().unwrap();
+    assert_eq!(
+        newest["records"][0]["id"], "hm:msg-00029",
+        "the newest are kept"
+    );
+}

@@ -4,12 +4,15 @@
 //!
 //! - `delivery`: outages, signatures, gzip, timeouts, Retry-After, permanent refusals.
 //! - `durability`: SIGKILL with a spooled backlog, a full spool, HTTPS and restarts.
+//! - `handover`: a reload that changes the sink (records flowing, endpoint down), and a
+//!   second daemon on the same spool.
 
 mod delivery;
 mod durability;
+mod handover;
 
 use crate::support::daemon::Daemon;
-use crate::support::http_server::HttpServer;
+use crate::support::http_server::{check_batches, summary, HttpServer, Request};
 use crate::support::mosquitto::{free_port, Mosquitto, MosquittoOptions};
 use crate::support::pki::{self, Pki};
 use crate::support::publisher::Publisher;
@@ -17,6 +20,7 @@ use crate::support::wait;
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -74,6 +78,16 @@ impl Setup {
         let text = reqwest::get(url).await.ok()?.text().await.ok()?;
         text.lines()
             .find_map(|l| l.strip_prefix(r#"vinstream_sink_buffer_bytes{sink="hook"} "#))
+            .and_then(|v| v.trim().parse().ok())
+    }
+
+    /// A `{sink="hook"}` series from /metrics, if served (`None` also when absent).
+    async fn metric(&self, name: &str) -> Option<u64> {
+        let url = format!("http://127.0.0.1:{}/metrics", self.admin);
+        let text = reqwest::get(url).await.ok()?.text().await.ok()?;
+        let prefix = format!(r#"{name}{{sink="hook"}} "#);
+        text.lines()
+            .find_map(|l| l.strip_prefix(prefix.as_str()))
             .and_then(|v| v.trim().parse().ok())
     }
 
@@ -191,6 +205,27 @@ fn rejected_lines(s: &Setup) -> Vec<Value> {
         .lines()
         .map(|l| serde_json::from_str(l).expect("rejected.jsonl line is JSON"))
         .collect()
+}
+
+/// No record went out under two different batch ids (over every request, answered or
+/// not), and each batch id always carried the same records; returns the delivered ids.
+fn one_batch_id_per_record(requests: &[Request]) -> Vec<String> {
+    let mut by_record: HashMap<String, HashSet<String>> = HashMap::new();
+    for r in requests {
+        for id in r.record_ids() {
+            by_record
+                .entry(id)
+                .or_default()
+                .insert(r.batch_id.clone().unwrap_or_default());
+        }
+    }
+    let twice: Vec<_> = by_record.iter().filter(|(_, b)| b.len() > 1).collect();
+    assert!(
+        twice.is_empty(),
+        "records sent under different batch ids: {twice:?}\n{}",
+        summary(requests)
+    );
+    check_batches(requests)
 }
 
 async fn wait_spool_empty(s: &Setup) {
