@@ -23,6 +23,7 @@ mod normalize_hm_rules;
 mod packaging;
 mod reload;
 mod reload_faults;
+mod reload_matrix;
 mod same_car;
 mod sink_cumulocity;
 mod sink_file;
