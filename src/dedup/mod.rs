@@ -45,9 +45,7 @@
 
 use index::{full_seq, Index};
 use redb::backends::InMemoryBackend;
-use redb::{
-    Database, DatabaseError, ReadableDatabase, ReadableTable, Table, TableDefinition, TableHandle,
-};
+use redb::{Database, DatabaseError, ReadableTable, Table, TableDefinition, TableHandle};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -83,7 +81,7 @@ fn gen_name(n: u64) -> String {
 }
 
 pub struct DedupWindow {
-    db: Arc<Database>,
+    db: Arc<store::Store>,
     /// Where the window lives, for messages: the file, or `None` in memory.
     path: Option<Arc<Path>>,
     ttl_ms: u64,
@@ -174,6 +172,12 @@ impl DedupWindow {
         }
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("dedup window {shown}: cannot create {}: {e}", dir.display()))?;
+        let reopen = store::Reopen {
+            dir: dir.to_path_buf(),
+            ttl,
+            capacity,
+            index,
+        };
         let db = Database::builder()
             .set_cache_size(CACHE_BYTES)
             .create(&path)
@@ -184,7 +188,13 @@ impl DedupWindow {
                 ),
                 e => format!("dedup window {shown}: cannot open: {e}"),
             })?;
-        Self::init(db, Some(path), ttl, capacity, index)
+        Self::init(
+            store::Store::new(db, Some(reopen)),
+            Some(path),
+            ttl,
+            capacity,
+            index,
+        )
     }
 
     /// In memory only (tests, `normalize`): the same code and semantics, nothing on disk.
@@ -198,14 +208,14 @@ impl DedupWindow {
             .set_cache_size(CACHE_BYTES)
             .create_with_backend(InMemoryBackend::new())
             .expect("an in-memory redb database always opens");
-        Self::init(db, None, ttl, capacity, index)
+        Self::init(store::Store::new(db, None), None, ttl, capacity, index)
             .expect("a fresh in-memory dedup window always initializes")
     }
 
     /// Creates or checks the tables (converting format 1), loads the state, evicts what
     /// the ttl and the capacity no longer allow, and indexes the live ids.
     fn init(
-        db: Database,
+        db: store::Store,
         path: Option<PathBuf>,
         ttl: Duration,
         capacity: usize,
@@ -303,11 +313,11 @@ impl DedupWindow {
 
     /// Indexes the live ids of the committed state `s`, and publishes both.
     fn load_index(&self, s: &State) -> Result<(), String> {
-        let mut shared = self.write();
         let txn = self
             .db
             .begin_read()
             .map_err(|e| self.fail("begin read", e))?;
+        let mut shared = self.write();
         for &(n, _) in &s.gens {
             let name = gen_name(n);
             let table = txn
@@ -396,6 +406,7 @@ mod index;
 mod migrate;
 mod reader;
 mod record;
+mod store;
 #[cfg(test)]
 mod tests;
 

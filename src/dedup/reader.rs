@@ -1,7 +1,7 @@
 //! Lookups that run beside the writer (see [`DedupReader`]).
 
 use super::{fail, gen_name, log_table, to_ms, Shared};
-use redb::{Database, ReadableDatabase, TableError};
+use redb::TableError;
 use std::collections::hash_map::{Entry, HashMap};
 use std::fmt;
 use std::path::Path;
@@ -16,7 +16,7 @@ use std::time::SystemTime;
 /// names.
 #[derive(Clone)]
 pub struct DedupReader {
-    pub(super) db: Arc<Database>,
+    pub(super) db: Arc<super::store::Store>,
     pub(super) path: Option<Arc<Path>>,
     pub(super) ttl_ms: u64,
     pub(super) shared: Arc<RwLock<Shared>>,
@@ -50,6 +50,14 @@ impl DedupReader {
             return Ok(out);
         }
         let fail = |what: &str, e: &dyn fmt::Display| fail(self.path.as_deref(), what, e);
+        if !self.db.is_open() {
+            // Closed after a failed write: opening it replaces `shared`, so not under it.
+            drop(shared);
+            self.db
+                .ensure_open(&self.shared)
+                .map_err(|e| fail("open", &e))?;
+            return self.delivered(ids, now);
+        }
         let now_ms = to_ms(now);
         // begun under the lock: at least as new as the commit the index reflects
         let txn = self.db.begin_read().map_err(|e| fail("begin read", &e))?;

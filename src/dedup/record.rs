@@ -13,10 +13,22 @@ impl DedupWindow {
     /// is admitted, evicting the oldest beyond `capacity` — a new id is always admitted.
     /// An id already in the window is left as it is (not refreshed). On error nothing is
     /// recorded. No ids: nothing is done (no transaction).
+    /// A failure closes the database; the next use opens it again ([`super::store`]).
     pub fn record(&mut self, ids: &[&str], now: SystemTime) -> Result<(), String> {
         if ids.is_empty() {
             return Ok(());
         }
+        let recorded = self.record_once(ids, now);
+        if recorded.is_err() {
+            self.db.close();
+        }
+        recorded
+    }
+
+    fn record_once(&mut self, ids: &[&str], now: SystemTime) -> Result<(), String> {
+        self.db
+            .ensure_open(&self.shared)
+            .map_err(|e| self.fail("open", e))?;
         #[cfg(test)]
         if std::mem::take(&mut self.write().fail_next_record) {
             return Err(self.fail("commit", "injected failure"));

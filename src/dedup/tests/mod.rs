@@ -391,3 +391,4 @@ fn zero_capacity_is_an_error() {
 }
 
 mod model;
+mod reopen;
