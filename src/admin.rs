@@ -56,7 +56,8 @@ impl Health {
         }
         let mut sinks = serde_json::Map::new();
         for s in &sink_list {
-            if let Some(problem) = s.problem() {
+            // The sink's own word first; else the pipeline's: its last batch failed.
+            if let Some(problem) = s.problem().or_else(|| telemetry::sink_failing(s.name())) {
                 sinks.insert(s.name().to_string(), Value::from(problem));
             }
         }

@@ -40,6 +40,8 @@ pub struct Metrics {
     quiet: Mutex<std::collections::HashMap<String, Instant>>,
     /// What in `state_dir` is failing now (dead letter, dedup store), for `/readyz`.
     state: Mutex<std::collections::BTreeMap<&'static str, String>>,
+    /// Sinks whose last `accept` failed, with the error, for `/readyz`.
+    failing_sinks: Mutex<std::collections::HashMap<String, String>>,
 }
 
 struct ProcessGauges {
@@ -78,6 +80,7 @@ impl Metrics {
             },
             quiet: Mutex::new(Default::default()),
             state: Mutex::new(Default::default()),
+            failing_sinks: Mutex::new(Default::default()),
             registry: Registry::default(),
         };
         let r = &mut registry;
@@ -255,14 +258,30 @@ pub fn delivered(src: &str, signals: usize, receive_to_accept: Duration) {
 }
 
 pub fn sink_accepted(snk: &str, records: usize) {
-    metrics()
-        .delivered
-        .get_or_create(&sink(snk))
-        .inc_by(records as u64);
+    let m = metrics();
+    m.delivered.get_or_create(&sink(snk)).inc_by(records as u64);
+    let mut failing = m.failing_sinks.lock().unwrap_or_else(|p| p.into_inner());
+    if !failing.is_empty() {
+        failing.remove(snk);
+    }
+}
+
+/// The error of the sink's last `accept`, while it fails (batches wait on it).
+pub fn sink_failing(snk: &str) -> Option<String> {
+    let failing = metrics()
+        .failing_sinks
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    failing.get(snk).cloned()
 }
 
 pub fn sink_failed(snk: &str, error: &str, retry_in: Duration) {
-    metrics().sink_errors.get_or_create(&sink(snk)).inc();
+    let m = metrics();
+    m.sink_errors.get_or_create(&sink(snk)).inc();
+    m.failing_sinks
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(snk.to_string(), error.to_string());
     if loud(&format!("sink/{snk}")) {
         tracing::error!(sink = snk, error, retry_in = ?retry_in, "sink did not accept the batch; retrying (repeats within a minute are counted, not logged)");
     }

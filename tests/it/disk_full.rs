@@ -93,3 +93,125 @@ async fn a_full_disk_holds_the_acks_reports_not_ready_and_resumes_losing_nothing
     assert_eq!(lines[0]["payload"], "not json");
     assert_eq!(d.record_count(), 2);
 }
+
+/// The webhook spool and the dedup store on a full disk: the spool append fails, so the
+/// batch is not accepted and its acks wait; `/readyz` names the sink; once space
+/// returns every record reaches the endpoint once.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_under_the_webhook_spool_holds_the_acks_and_resumes() {
+    use crate::support::http_server::HttpServer;
+    let dir = tempfile::tempdir().unwrap();
+    let pki = pki::generate(&dir.path().join("pki"));
+    let broker = Mosquitto::start(&pki, MosquittoOptions::default());
+    let server = HttpServer::start().await;
+    let fs = SmallFs::mount(&dir.path().join("state"), "8m");
+    let admin_port = free_port();
+    let config = configs::daemon(
+        fs.path(),
+        &format!("admin_listen = \"127.0.0.1:{admin_port}\""),
+    ) + &configs::hm_v2(broker.port(), &pki, APP, "vinstream-disk-hook", "", "")
+        + &format!(
+            "\n[sinks.hook]\ntype = \"webhook\"\nurl = \"{}\"\nbatch_timeout = \"50ms\"\n",
+            server.url()
+        );
+    let d = Daemon::start(
+        Path::new(env!("CARGO_BIN_EXE_vinstream")),
+        &config,
+        dir.path(),
+    );
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let c = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{admin_port}");
+    d.wait_stderr("subscribed", T);
+    let p = Publisher::connect_v5(broker.port(), &pki).await;
+    p.publish(TOPIC, &message("w0")).await;
+    server.wait_delivered(1, T).await;
+
+    fs.fill();
+    for i in 1..=5 {
+        p.publish(TOPIC, &message(&format!("w{i}"))).await;
+    }
+    let deadline = std::time::Instant::now() + T;
+    let body = loop {
+        let (code, body) = readyz(&c, &base).await;
+        if code == 503 && body["sinks"]["hook"].is_string() {
+            break body;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "/readyz does not name the webhook sink: {body}; log:\n{}",
+            d.stderr_tail(30)
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert!(body.to_string().contains("No space left"), "{body}");
+    assert_eq!(
+        server.delivered_ids().len(),
+        1,
+        "nothing past the full spool"
+    );
+
+    fs.free();
+    server.wait_delivered(6, T).await;
+    let ids = server.delivered_ids();
+    for i in 0..=5 {
+        assert!(ids.contains(&format!("hm:w{i}")), "w{i}: {ids:?}");
+    }
+    // one batch id per record, and each record in one delivered batch only
+    let delivered = crate::support::http_server::check_batches(&server.requests());
+    assert_eq!(delivered.len(), 6, "{delivered:?}");
+    wait::until_async("ready again", T, || async {
+        (readyz(&c, &base).await.0 == 200).then_some(())
+    })
+    .await;
+}
+
+/// The dedup store on a full disk: records still reach a sink that needs no disk (they
+/// are delivered, so acking them loses nothing; a provider repeat could be a duplicate),
+/// `/readyz` reports `state.dedup` until a commit succeeds again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_under_the_dedup_store_is_reported_and_records_still_flow() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = pki::generate(&dir.path().join("pki"));
+    let broker = Mosquitto::start(&pki, MosquittoOptions::default());
+    let fs = SmallFs::mount(&dir.path().join("state"), "8m");
+    let admin_port = free_port();
+    let config = configs::daemon(
+        fs.path(),
+        &format!("admin_listen = \"127.0.0.1:{admin_port}\""),
+    ) + &configs::hm_v2(broker.port(), &pki, APP, "vinstream-disk-dedup", "", "")
+        + configs::STDOUT;
+    let d = Daemon::start(
+        Path::new(env!("CARGO_BIN_EXE_vinstream")),
+        &config,
+        dir.path(),
+    );
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let c = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{admin_port}");
+    d.wait_stderr("subscribed", T);
+    wait::until_async("ready", T, || async {
+        (readyz(&c, &base).await.0 == 200).then_some(())
+    })
+    .await;
+    let p = Publisher::connect_v5(broker.port(), &pki).await;
+    fs.fill();
+    for i in 0..20 {
+        p.publish(TOPIC, &message(&format!("d{i}"))).await;
+    }
+    d.wait_records_async(20, T).await;
+    let body = wait::until_async("/readyz to report the dedup store", T, || async {
+        let (code, body) = readyz(&c, &base).await;
+        (code == 503 && body["state"]["dedup"].is_string()).then_some(body)
+    })
+    .await;
+    assert!(body.to_string().contains("No space left"), "{body}");
+    fs.free();
+    p.publish(TOPIC, &message("after")).await;
+    d.wait_records_async(21, T).await;
+    wait::until_async("ready once a commit succeeds", T, || async {
+        (readyz(&c, &base).await.0 == 200).then_some(())
+    })
+    .await;
+}
