@@ -549,7 +549,7 @@ proptest! {
         prop_assert!(rec.signals.len() >= cov.entries, "{} signals < {} entries", rec.signals.len(), cov.entries);
     }
 
-    /// (c) arbitrary bytes, and valid messages with bytes flipped, inserted, deleted or
+    /// (c) arbitrary bytes, and valid HM V1, HM V2 and BMW messages with bytes flipped, inserted, deleted or
     /// cut off: no panic for any provider kind; anything accepted has a VIN and
     /// serializes.
     #[test]
@@ -584,6 +584,16 @@ fn valid_payloads() -> &'static Vec<Vec<u8>> {
             let p = cap.properties.iter().find(|p| p.name == prop).unwrap();
             out.push(serde_json::to_vec(&v1_message(cap, p, 1, Mode::Typical)).unwrap());
         }
+        // BMW CarData payloads as integrations report them.
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bmw_cardata");
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "json") {
+                out.push(std::fs::read(&path).unwrap());
+            }
+        }
+        assert!(out.len() >= 8, "the BMW fixtures are there");
         out
     })
 }
