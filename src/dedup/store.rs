@@ -74,6 +74,10 @@ impl Store {
 
     /// Open the file again if a failed write closed it. Call it before taking a lock on
     /// `shared`: reopening replaces what `shared` holds.
+    ///
+    /// Locks are taken in one order everywhere, `shared` before `slot`: a lookup holds
+    /// `shared` while it begins its read transaction, so taking `slot` first here could
+    /// deadlock with it.
     pub fn ensure_open(&self, shared: &RwLock<Shared>) -> Result<(), String> {
         if self.is_open() {
             return Ok(());
@@ -81,6 +85,7 @@ impl Store {
         let Some(file) = &self.file else {
             return Ok(());
         };
+        let mut shared = write(shared);
         let mut slot = self.slot.write().unwrap_or_else(|p| p.into_inner());
         if slot.is_some() {
             return Ok(());
@@ -88,7 +93,7 @@ impl Store {
         let fresh = DedupWindow::open_with(&file.dir, file.ttl, file.capacity, file.index)
             .map_err(|e| format!("{CLOSED}; opening it again: {e}"))?;
         let (db, state) = fresh.into_parts();
-        *write(shared) = state;
+        *shared = state;
         *slot = Some(db);
         tracing::info!(dir = %file.dir.display(), "dedup window opened again after an I/O error");
         Ok(())
