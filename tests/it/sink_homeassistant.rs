@@ -301,16 +301,46 @@ async fn vehicles_become_home_assistant_devices_with_live_entities() {
     })
     .await;
 
+    // A reload replaces the sink (here: vendor entities on, disabled by default): the
+    // old instance's `offline` does not outlive the new one's first batch.
+    let config = std::fs::read_to_string(daemon.config_path()).unwrap();
+    daemon.write_config(&config.replace("[sinks.ha]\n", "[sinks.ha]\nentities = \"all\"\n"));
+    daemon.sighup();
+    daemon.wait_stderr_async("configuration reloaded", T).await;
+    provider.publish_all([full_car("m5", VIN_A, 0.71)]).await;
+    wait_entity(&ha, &name("Battery level"), |s| {
+        live(s) && number(s) == 71.0
+    })
+    .await;
+    let vendor = format!("sensor.{}_hm_adas_status", VIN_A.to_lowercase());
+    let registered = "{{ integration_entities('test broker') | tojson }}";
+    wait::until_async("the vendor entity in the entity registry", T, || async {
+        let all = ha.template(registered).await?;
+        all.contains(&vendor).then_some(())
+    })
+    .await;
+    assert!(
+        !ha.states()
+            .await
+            .iter()
+            .any(|s| s["entity_id"] == vendor.as_str()),
+        "{vendor} is disabled by default, so it has no state"
+    );
+    assert_eq!(
+        device_of(&ha, &name("Odometer")).await["entities"],
+        entities_a
+    );
+
     // A restarted daemon reads its retained state back: a record with one path neither
     // shrinks the device nor blanks the other entities.
     daemon.stop(T);
     daemon.restart();
     daemon.wait_stderr_async("subscribed", T).await;
     let odometer_only = json!({"diagnostics": {"odometer": measure(19300.0, "kilometers")}});
-    provider.publish_all([hm("m5", VIN_A, odometer_only)]).await;
+    provider.publish_all([hm("m6", VIN_A, odometer_only)]).await;
     wait_entity(&ha, &name("Odometer"), |s| live(s) && number(s) == 19300.0).await;
     let battery = wait_entity(&ha, &name("Battery level"), live).await;
-    assert_eq!(number(&battery), 70.0);
+    assert_eq!(number(&battery), 71.0);
     assert_eq!(
         device_of(&ha, &name("Odometer")).await["entities"],
         entities_a

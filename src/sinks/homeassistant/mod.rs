@@ -4,8 +4,8 @@
 //!
 //! Per VIN one retained device discovery config (see `discovery`) and one retained state
 //! message holding the latest value of every path; entities read their value from it by
-//! template. `{base_topic}/status` says `online` once connected (the greeting) and
-//! `offline` as the last will or on shutdown. The discovery is sent again when a VIN gains
+//! template. `{base_topic}/status` says `online` once connected (the greeting, and again
+//! after every batch) and `offline` as the last will or on shutdown. The discovery is sent again when a VIN gains
 //! an entity, on every new connection (a broker without persistence forgot it), and when
 //! Home Assistant announces `online` on `{discovery_prefix}/status` (it restarted).
 //!
@@ -272,6 +272,9 @@ impl Inner {
         }
         let announcing = publishes.len();
         publishes.extend(states);
+        // `online` again with every batch: on a reload the old instance says `offline`
+        // on close, possibly after this one's greeting.
+        publishes.push(Publish::retained(self.topics.availability(), "online"));
         // On failure `announced` keeps what it lost: the next batch announces again.
         self.out.publish_all(epoch, &publishes).await?;
         if announcing > 0 {
