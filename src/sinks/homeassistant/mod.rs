@@ -19,10 +19,12 @@
 
 pub mod config;
 pub mod discovery;
+#[cfg(test)]
+mod discovery_tests;
 pub mod entities;
 mod table;
 #[cfg(test)]
-mod tests;
+mod table_tests;
 
 use super::mqtt_out::{self, MqttOut, Options, Publish, TlsFiles};
 use super::sink::{Refusal, Sink, SinkError};
