@@ -20,6 +20,7 @@ const T: Duration = Duration::from_secs(60);
 const TS: &str = "2026-11-21T10:00:00Z";
 const VIN_A: &str = "WBA0HATEST0000001";
 const VIN_B: &str = "WVW0HATEST0000002";
+const BAD_VIN: &str = "WBA0000/000000003";
 
 fn entry(data: Value) -> Value {
     json!([{ "data": data, "timestamp": TS }])
@@ -253,6 +254,11 @@ async fn vehicles_become_home_assistant_devices_with_live_entities() {
                 VIN_B,
                 json!({"diagnostics": {"odometer": measure(5.5, "kilometers")}}),
             ),
+            hm(
+                "m-bad",
+                BAD_VIN,
+                json!({"diagnostics": {"odometer": measure(1.0, "kilometers")}}),
+            ),
         ])
         .await;
     wait_entity(&ha, &name("Battery level"), |s| {
@@ -268,6 +274,18 @@ async fn vehicles_become_home_assistant_devices_with_live_entities() {
     assert_eq!(
         device_of(&ha, &name("Odometer")).await["entities"],
         entities_a
+    );
+    // A VIN that cannot be a topic level goes to the dead letter, nothing is sent for it.
+    let letters = wait::until_async_sync("the bad VIN's dead letter", T, || {
+        let l = rig.dead_letters();
+        (!l.is_empty()).then_some(l)
+    })
+    .await;
+    assert_eq!(letters.len(), 1, "{letters:?}");
+    assert_eq!(letters[0]["sink"], "ha");
+    assert!(
+        letters[0]["reason"].as_str().unwrap().contains(BAD_VIN),
+        "{letters:?}"
     );
 
     // Home Assistant restarts, and the broker no longer holds the discovery: HA's

@@ -199,7 +199,7 @@ fn start(
 }
 
 /// Announce everything again when Home Assistant comes online, without waiting for the
-/// next record. A failure leaves the request in the inbox for the next batch.
+/// next record. After a failure the next batch announces (nothing counts as announced).
 async fn rediscover(inner: std::sync::Weak<Inner>, wake: Arc<Notify>) {
     loop {
         wake.notified().await;
@@ -244,7 +244,7 @@ impl Inner {
         let mut touched: HashSet<&str> = HashSet::new();
         for r in batch {
             if !valid_vin(&r.vin) {
-                refused.push(refusal(r));
+                refused.push(refusal(r, &self.topics));
                 continue;
             }
             let v = st.vehicles.entry(r.vin.clone()).or_default();
@@ -266,7 +266,9 @@ impl Inner {
         let mut states = Vec::new();
         for vin in &vins {
             let v = &st.vehicles[*vin];
-            if !st.announced.contains(*vin) {
+            // An empty `cmps` would remove every entity of the device: only vendor
+            // signals under `entities = "mapped"` so far, nothing to announce.
+            if !st.announced.contains(*vin) && !v.components.is_empty() {
                 let payload = v.discovery_payload(vin, &self.topics);
                 publishes.push(Publish::retained(self.topics.config(vin), payload));
             }
@@ -288,15 +290,17 @@ impl Inner {
     }
 }
 
-fn refusal(r: &Record) -> Refusal {
+fn refusal(r: &Record, topics: &Topics) -> Refusal {
     Refusal {
         vin: r.vin.clone(),
-        topic: String::new(),
+        topic: topics.state(&r.vin),
         payload: String::from_utf8_lossy(&r.to_json_line())
             .trim_end()
             .to_string(),
-        reason: "the VIN cannot name a Home Assistant device (only letters, digits, `_` and `-`)"
-            .into(),
+        reason: format!(
+            "the VIN `{}` cannot name a Home Assistant device (only letters, digits, `_` and `-`)",
+            r.vin
+        ),
     }
 }
 
