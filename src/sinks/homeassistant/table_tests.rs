@@ -206,3 +206,24 @@ fn vendor_signals_only_with_all_and_disabled() {
             .enabled_by_default
     );
 }
+
+/// SPEC.md §6: the odometer is `total_increasing`, every other number `measurement`.
+#[test]
+fn only_the_odometer_is_total_increasing() {
+    use super::entities::StateClass;
+    for row in ROWS {
+        if let Kind::Sensor {
+            state_class: Some(c),
+            ..
+        } = &row.kind
+        {
+            let odometer = row.path == "Vehicle.TraveledDistance";
+            let expected = if odometer {
+                StateClass::TotalIncreasing
+            } else {
+                StateClass::Measurement
+            };
+            assert_eq!(*c, expected, "{}", row.path);
+        }
+    }
+}
