@@ -9,6 +9,7 @@
 
 pub mod cumulocity;
 pub mod file;
+pub mod homeassistant;
 mod mqtt_out;
 pub mod nats;
 mod sink;
@@ -85,4 +86,5 @@ sinks! {
     Thingsboard(thingsboard::config::ThingsboardSinkConfig) = "thingsboard" => thingsboard,
     Cumulocity(cumulocity::config::CumulocitySinkConfig) = "cumulocity" => cumulocity,
     Nats(nats::config::NatsSinkConfig) = "nats" => nats,
+    HomeAssistant(homeassistant::config::HomeAssistantSinkConfig) = "homeassistant" => homeassistant,
 }

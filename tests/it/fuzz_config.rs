@@ -101,6 +101,15 @@ device_id = "vinstream-1"
 type = "nats"
 url = "nats://127.0.0.1:4222"
 stream = "VEHICLES"
+
+[sinks.ha]
+type = "homeassistant"
+host = "ha.example.test"
+tls = true
+ca_file = "{ca}"
+username = "u"
+password = "p"
+entities = "all"
 "#,
             state = dir.path().join("state").display(),
             ca = pki.ca.display(),

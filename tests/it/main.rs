@@ -27,6 +27,7 @@ mod reload_matrix;
 mod same_car;
 mod sink_cumulocity;
 mod sink_file;
+mod sink_homeassistant;
 mod sink_nats;
 mod sink_thingsboard;
 mod sink_webhook;

@@ -10,6 +10,7 @@
 //! - [`publisher`]: rumqttc QoS 1 `Publisher` (returns after PUBACK) and `Collector`.
 //! - [`daemon`]: spawns the binary under test and collects stdout JSON records / stderr.
 //! - [`platform`]: the ThingsBoard/Cumulocity rig (provider broker, platform broker, daemon).
+//! - [`home_assistant`]: a real Home Assistant Core (cached venv) with MQTT and a token.
 //! - [`smallfs`]: a small tmpfs to fill, for real ENOSPC.
 //! - [`rig`]: the single-broker rig (temp dir, PKI, mTLS Mosquitto) of faults, NATS, HM V2.
 #![allow(dead_code)]
@@ -17,6 +18,7 @@
 
 pub mod configs;
 pub mod daemon;
+pub mod home_assistant;
 pub mod http_server;
 pub mod mosquitto;
 pub mod nats;

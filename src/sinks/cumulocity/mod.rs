@@ -76,6 +76,8 @@ pub async fn build(
             keep_alive: Duration::from_secs(30),
             max_packet_size: MAX_PACKET,
             subscriptions: vec![format::ERRORS.to_string()],
+            last_will: None,
+            snapshot_subscriptions: Vec::new(),
             greeting: vec![Publish::new(
                 format::UP,
                 format::device(&config.device_name, &config.device_type),

@@ -9,6 +9,7 @@ pub(super) struct Driver {
     pub(super) client: AsyncClient,
     pub(super) shared: Arc<Shared>,
     pub(super) subscriptions: Vec<String>,
+    pub(super) snapshot_subscriptions: Vec<String>,
     pub(super) greeting: Vec<Publish>,
     pub(super) on_message: OnMessage,
     /// Lives as long as the event loop: it carries every (re)connect.
@@ -102,6 +103,11 @@ impl Driver {
         st.epoch += 1;
         st.connected = true;
         st.last_error = None;
+        for f in &self.snapshot_subscriptions {
+            if let Err(e) = self.client.try_subscribe(f.as_str(), QoS::AtMostOnce) {
+                warn!(sink = %self.sink, topic = %f, error = %e, "could not queue the subscription");
+            }
+        }
         for f in &self.subscriptions {
             if let Err(e) = self.client.try_subscribe(f.as_str(), QoS::AtLeastOnce) {
                 warn!(sink = %self.sink, topic = %f, error = %e, "could not queue the subscription");
@@ -121,7 +127,7 @@ impl Driver {
             if let Err(e) = self.client.try_publish(
                 p.topic.as_str(),
                 QoS::AtLeastOnce,
-                false,
+                p.retain,
                 p.payload.clone(),
             ) {
                 warn!(sink = %self.sink, error = %e, "could not queue the greeting");
@@ -149,6 +155,11 @@ impl Driver {
             }
             None => {
                 debug!(sink = %self.sink, epoch = st.epoch, "greeting acknowledged");
+                for f in &self.snapshot_subscriptions {
+                    if let Err(e) = self.client.try_unsubscribe(f.as_str()) {
+                        warn!(sink = %self.sink, topic = %f, error = %e, "could not queue the unsubscription");
+                    }
+                }
                 self.shared.ready.send_replace(Some(st.epoch));
             }
         }

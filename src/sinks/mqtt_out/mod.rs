@@ -1,4 +1,5 @@
-//! The outgoing MQTT 3.1.1 connection of the platform sinks (ThingsBoard, Cumulocity):
+//! The outgoing MQTT 3.1.1 connection of the platform sinks (ThingsBoard, Cumulocity,
+//! Home Assistant):
 //! QoS 1 publishes whose PUBACKs are tracked per job, clean sessions, reconnect with the
 //! standard backoff.
 //!
@@ -12,7 +13,8 @@
 //! needs first.
 
 use crate::mqtt::backoff::Backoff;
-use crate::mqtt::tls::{client_config, TlsFiles};
+use crate::mqtt::tls::client_config;
+pub use crate::mqtt::tls::TlsFiles;
 use rumqttc::{
     AsyncClient, Event, EventLoop, MqttOptions, Outgoing, Packet, QoS, SubscribeReasonCode,
     TlsConfiguration, Transport,
@@ -35,6 +37,8 @@ pub const CHUNK: usize = 64;
 pub struct Publish {
     pub topic: String,
     pub payload: Vec<u8>,
+    /// Kept by the broker for later subscribers (Home Assistant's discovery and state).
+    pub retain: bool,
 }
 
 impl Publish {
@@ -42,6 +46,15 @@ impl Publish {
         Publish {
             topic: topic.into(),
             payload: payload.into(),
+            retain: false,
+        }
+    }
+
+    /// A publish the broker retains.
+    pub fn retained(topic: impl Into<String>, payload: impl Into<Vec<u8>>) -> Publish {
+        Publish {
+            retain: true,
+            ..Publish::new(topic, payload)
         }
     }
 }
@@ -75,15 +88,25 @@ pub fn tls_config(
     ca_file: &Option<PathBuf>,
     server_name: &Option<String>,
 ) -> Result<Option<Arc<rustls::ClientConfig>>, String> {
+    tls_config_files(
+        enabled,
+        &TlsFiles {
+            ca_file: ca_file.clone(),
+            client_cert: None,
+            server_name: server_name.clone(),
+        },
+    )
+}
+
+/// [`tls_config`] with a client certificate as well, when `files` has one.
+pub fn tls_config_files(
+    enabled: bool,
+    files: &TlsFiles,
+) -> Result<Option<Arc<rustls::ClientConfig>>, String> {
     if !enabled {
         return Ok(None);
     }
-    client_config(&TlsFiles {
-        ca_file: ca_file.clone(),
-        client_cert: None,
-        server_name: server_name.clone(),
-    })
-    .map(Some)
+    client_config(files).map(Some)
 }
 
 /// Everything needed to open (and reopen) the connection.
@@ -103,8 +126,15 @@ pub struct Options {
     pub max_packet_size: usize,
     /// Subscribed (QoS 1) after every CONNACK; incoming messages go to the handler.
     pub subscriptions: Vec<String>,
+    /// Subscribed (QoS 0) after every CONNACK before the greeting, and unsubscribed once
+    /// the greeting is acknowledged: for reading what the broker retained (the broker
+    /// sends retained messages on SUBSCRIBE, before it acknowledges the greeting), without
+    /// hearing every later publish. Needs a greeting.
+    pub snapshot_subscriptions: Vec<String>,
     /// Published after every CONNACK; the connection counts as ready once all are acked.
     pub greeting: Vec<Publish>,
+    /// The broker publishes this when the connection ends without a DISCONNECT.
+    pub last_will: Option<Publish>,
     /// How long a job may wait for its PUBACKs before the connection is dropped.
     pub ack_timeout: Duration,
     /// How long `ready_epoch` waits for a connection before giving up.
@@ -172,13 +202,25 @@ impl MqttOut {
                 tls.clone(),
             )));
         }
-        let cap = CHUNK + o.subscriptions.len() + o.greeting.len() + 8;
+        let cap = CHUNK
+            + 2 * o.snapshot_subscriptions.len()
+            + o.subscriptions.len()
+            + o.greeting.len()
+            + 8;
         m.set_keep_alive(o.keep_alive)
             .set_clean_session(true)
             .set_max_packet_size(o.max_packet_size, o.max_packet_size + 1024)
             .set_request_channel_capacity(cap);
         if let Some((user, pass)) = &o.credentials {
             m.set_credentials(user, pass);
+        }
+        if let Some(w) = &o.last_will {
+            m.set_last_will(rumqttc::LastWill::new(
+                &w.topic,
+                w.payload.clone(),
+                QoS::AtLeastOnce,
+                w.retain,
+            ));
         }
         let (client, mut el) = AsyncClient::new(m, cap);
         el.network_options.set_connection_timeout(10);
@@ -193,6 +235,7 @@ impl MqttOut {
             client: client.clone(),
             shared: shared.clone(),
             subscriptions: o.subscriptions,
+            snapshot_subscriptions: o.snapshot_subscriptions,
             greeting: o.greeting,
             on_message,
             route,
@@ -272,7 +315,7 @@ impl MqttOut {
             if let Err(e) = self.client.try_publish(
                 p.topic.as_str(),
                 QoS::AtLeastOnce,
-                false,
+                p.retain,
                 p.payload.clone(),
             ) {
                 // Part of the chunk may be queued: only a fresh connection is clean again.

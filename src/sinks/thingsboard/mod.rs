@@ -88,6 +88,8 @@ fn start(
             keep_alive: Duration::from_secs(30),
             max_packet_size: max_packet,
             subscriptions: Vec::new(),
+            last_will: None,
+            snapshot_subscriptions: Vec::new(),
             greeting: Vec::new(),
             ack_timeout,
             ready_wait: Duration::from_secs(5),

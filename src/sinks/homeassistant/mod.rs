@@ -1,0 +1,349 @@
+//! The `homeassistant` sink: every vehicle a Home Assistant device, every signal an
+//! entity, through MQTT discovery on the broker Home Assistant's MQTT integration uses
+//! (SPEC.md §6).
+//!
+//! Per VIN one retained device discovery config (see `discovery`) and one retained state
+//! message holding the latest value of every path; entities read their value from it by
+//! template. `{base_topic}/status` says `online` once connected (the greeting, and again
+//! after every batch) and `offline` as the last will or on shutdown. The discovery is sent again when a VIN gains
+//! an entity, on every new connection (a broker without persistence forgot it), and when
+//! Home Assistant announces `online` on `{discovery_prefix}/status` (it restarted).
+//!
+//! A batch is accepted when its state publishes (and any discovery before them) were
+//! PUBACKed on one connection; broker down → not ready, the batch waits.
+//!
+//! What the sink knows lives in memory; on every connection it first reads back the
+//! retained state topics (subscribed before the greeting, dropped once it is acked), so a
+//! restarted daemon announces every entity it announced before, not only those its first
+//! records carry (Home Assistant removes entities a device config leaves out).
+
+pub mod config;
+pub mod discovery;
+#[cfg(test)]
+mod discovery_tests;
+pub mod entities;
+mod table;
+#[cfg(test)]
+mod table_tests;
+
+use super::mqtt_out::{self, MqttOut, Options, Publish, TlsFiles};
+use super::sink::{Refusal, Sink, SinkError};
+use crate::config::Problems;
+use crate::record::Record;
+use async_trait::async_trait;
+use config::{Entities, HomeAssistantSinkConfig};
+use discovery::{valid_vin, Topics, Vehicle};
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::{Arc, Mutex as StdMutex};
+use std::time::Duration;
+use tokio::sync::{Mutex, Notify};
+use tracing::{debug, info, warn};
+
+/// Largest packet sent or accepted: a device config of a few hundred entities fits.
+const MAX_PACKET: usize = 8 * 1024 * 1024;
+
+/// Everything `build` would refuse, without connecting.
+pub fn check_config(config: &HomeAssistantSinkConfig) -> Result<(), String> {
+    for (key, value) in [
+        ("discovery_prefix", &config.discovery_prefix),
+        ("base_topic", &config.base_topic),
+    ] {
+        if value.is_empty() || value.contains(['+', '#']) || value.ends_with('/') {
+            return Err(format!(
+                "{key}: `{value}` must be a non-empty topic without wildcards or a trailing `/`"
+            ));
+        }
+    }
+    if config.cert_file.is_some() != config.key_file.is_some() {
+        return Err("cert_file and key_file: give both or neither".into());
+    }
+    if !config.tls
+        && (config.ca_file.is_some() || config.cert_file.is_some() || config.server_name.is_some())
+    {
+        return Err("ca_file / cert_file / key_file / server_name need `tls = true`".into());
+    }
+    if config.password.is_some() && config.username.is_none() {
+        return Err("password: needs a username".into());
+    }
+    tls(config).map(drop)
+}
+
+fn tls(config: &HomeAssistantSinkConfig) -> Result<Option<Arc<rustls::ClientConfig>>, String> {
+    let files = TlsFiles {
+        ca_file: config.ca_file.clone(),
+        client_cert: config.cert_file.clone().zip(config.key_file.clone()),
+        server_name: config.server_name.clone(),
+    };
+    mqtt_out::tls_config_files(config.tls, &files)
+}
+
+/// Report what `build` would refuse (see the registry in `sinks/mod.rs`).
+pub fn check(config: &HomeAssistantSinkConfig, p: &mut Problems) {
+    if let Err(m) = check_config(config) {
+        p.report(m);
+    }
+}
+
+pub async fn build(
+    name: &str,
+    config: &HomeAssistantSinkConfig,
+    state_dir: &Path,
+) -> Result<Arc<dyn Sink>, String> {
+    let _ = state_dir; // the broker retains what Home Assistant needs
+    Ok(Arc::new(start(name, config, Duration::from_secs(30))?))
+}
+
+/// What arrives on the subscriptions, for the next batch (or the rediscovery task).
+#[derive(Default)]
+struct Inbox {
+    /// Retained state read back: (VIN, its JSON object).
+    recalled: Vec<(String, serde_json::Map<String, Value>)>,
+    /// Home Assistant said `online`: announce everything again.
+    ha_online: bool,
+}
+
+#[derive(Default)]
+struct State {
+    /// The connection the announcements below were made on.
+    epoch: u64,
+    vehicles: HashMap<String, Vehicle>,
+    /// VINs whose discovery config, as it is now, was acknowledged on `epoch`.
+    announced: HashSet<String>,
+}
+
+struct Inner {
+    name: String,
+    topics: Topics,
+    mode: Entities,
+    out: MqttOut,
+    inbox: Arc<StdMutex<Inbox>>,
+    /// Also serializes publishing: one job in flight at a time.
+    state: Mutex<State>,
+}
+
+pub struct HomeAssistantSink {
+    inner: Arc<Inner>,
+    rediscovery: tokio::task::JoinHandle<()>,
+}
+
+fn start(
+    name: &str,
+    config: &HomeAssistantSinkConfig,
+    ack_timeout: Duration,
+) -> Result<HomeAssistantSink, String> {
+    check_config(config)?;
+    let topics = Topics {
+        discovery_prefix: config.discovery_prefix.clone(),
+        base_topic: config.base_topic.clone(),
+    };
+    let inbox = Arc::new(StdMutex::new(Inbox::default()));
+    let wake = Arc::new(Notify::new());
+    let on_message = {
+        let (topics, inbox, wake) = (topics.clone(), inbox.clone(), wake.clone());
+        let sink = name.to_string();
+        move |topic: &str, payload: &[u8]| {
+            if topic == topics.ha_status() {
+                if payload == b"online" {
+                    info!(sink = %sink, "Home Assistant is online; announcing every vehicle again");
+                    inbox.lock().unwrap().ha_online = true;
+                    wake.notify_one();
+                }
+            } else if let Some(vin) = topics.vin_of_state(topic) {
+                match serde_json::from_slice::<Value>(payload) {
+                    Ok(Value::Object(m)) => {
+                        inbox.lock().unwrap().recalled.push((vin.to_string(), m))
+                    }
+                    _ => {
+                        debug!(sink = %sink, %topic, "ignoring a retained state that is no JSON object")
+                    }
+                }
+            }
+        }
+    };
+    let credentials = config.username.clone().map(|u| {
+        let p = config.password.as_ref().map(|p| p.expose().to_string());
+        (u, p.unwrap_or_default())
+    });
+    let out = MqttOut::start(
+        Options {
+            sink: name.to_string(),
+            host: config.host.clone(),
+            port: config.port,
+            tls: tls(config)?,
+            server_name: config.server_name.clone(),
+            client_id: format!("vinstream-{name}-{:08x}", fastrand::u32(..)),
+            credentials,
+            keep_alive: Duration::from_secs(30),
+            max_packet_size: MAX_PACKET,
+            snapshot_subscriptions: vec![topics.all_states()],
+            subscriptions: vec![topics.ha_status()],
+            greeting: vec![Publish::retained(topics.availability(), "online")],
+            last_will: Some(Publish::retained(topics.availability(), "offline")),
+            ack_timeout,
+            ready_wait: Duration::from_secs(5),
+        },
+        Box::new(on_message),
+    );
+    let inner = Arc::new(Inner {
+        name: name.to_string(),
+        topics,
+        mode: config.entities,
+        out,
+        inbox,
+        state: Mutex::new(State::default()),
+    });
+    let rediscovery = tokio::spawn(rediscover(Arc::downgrade(&inner), wake));
+    Ok(HomeAssistantSink { inner, rediscovery })
+}
+
+/// Announce everything again when Home Assistant comes online, without waiting for the
+/// next record. After a failure the next batch announces (nothing counts as announced).
+async fn rediscover(inner: std::sync::Weak<Inner>, wake: Arc<Notify>) {
+    loop {
+        wake.notified().await;
+        let Some(inner) = inner.upgrade() else { return };
+        if let Err(e) = inner.publish(&[]).await {
+            warn!(sink = %inner.name, error = %e, "could not announce the vehicles again; retrying with the next batch");
+        }
+    }
+}
+
+impl Inner {
+    /// Apply `batch` to the vehicles and publish what changed: discovery configs first,
+    /// then the states. Returns the records refused for good (a VIN that cannot be a
+    /// topic level or an id).
+    async fn publish(&self, batch: &[Arc<Record>]) -> Result<Vec<Refusal>, String> {
+        let mut st = self.state.lock().await;
+        let epoch = self.out.ready_epoch().await?;
+        if st.epoch != epoch {
+            st.epoch = epoch;
+            st.announced.clear();
+        }
+        let (recalled, ha_online) = {
+            let mut inbox = self.inbox.lock().unwrap();
+            (
+                std::mem::take(&mut inbox.recalled),
+                std::mem::take(&mut inbox.ha_online),
+            )
+        };
+        let st = &mut *st;
+        for (vin, values) in recalled {
+            let v = st.vehicles.entry(vin.clone()).or_default();
+            for (path, value) in &values {
+                if v.recall(&vin, path, value, self.mode) {
+                    st.announced.remove(&vin);
+                }
+            }
+        }
+        if ha_online {
+            st.announced.clear();
+        }
+        let mut refused = Vec::new();
+        let mut touched: HashSet<&str> = HashSet::new();
+        for r in batch {
+            if !valid_vin(&r.vin) {
+                refused.push(refusal(r, &self.topics));
+                continue;
+            }
+            let v = st.vehicles.entry(r.vin.clone()).or_default();
+            for s in &r.signals {
+                if v.observe(&r.vin, &s.path, &s.value, s.unit.as_deref(), self.mode) {
+                    st.announced.remove(&r.vin);
+                }
+            }
+            touched.insert(&r.vin);
+        }
+        // The batch's vehicles, and every one not announced on this connection yet.
+        let mut vins: Vec<&String> = st
+            .vehicles
+            .keys()
+            .filter(|v| touched.contains(v.as_str()) || !st.announced.contains(*v))
+            .collect();
+        vins.sort();
+        let mut publishes = Vec::new();
+        let mut states = Vec::new();
+        for vin in &vins {
+            let v = &st.vehicles[*vin];
+            // An empty `cmps` would remove every entity of the device: only vendor
+            // signals under `entities = "mapped"` so far, nothing to announce.
+            if !st.announced.contains(*vin) && !v.components.is_empty() {
+                let payload = v.discovery_payload(vin, &self.topics);
+                publishes.push(Publish::retained(self.topics.config(vin), payload));
+            }
+            states.push(Publish::retained(self.topics.state(vin), v.state_payload()));
+        }
+        let announcing = publishes.len();
+        publishes.extend(states);
+        // `online` again with every batch: on a reload the old instance says `offline`
+        // on close, possibly after this one's greeting.
+        publishes.push(Publish::retained(self.topics.availability(), "online"));
+        // On failure `announced` keeps what it lost: the next batch announces again.
+        self.out.publish_all(epoch, &publishes).await?;
+        if announcing > 0 {
+            debug!(sink = %self.name, vehicles = announcing, "discovery published");
+        }
+        let done: Vec<String> = vins.into_iter().cloned().collect();
+        st.announced.extend(done);
+        Ok(refused)
+    }
+}
+
+fn refusal(r: &Record, topics: &Topics) -> Refusal {
+    Refusal {
+        vin: r.vin.clone(),
+        topic: topics.state(&r.vin),
+        payload: String::from_utf8_lossy(&r.to_json_line())
+            .trim_end()
+            .to_string(),
+        reason: format!(
+            "the VIN `{}` cannot name a Home Assistant device (only letters, digits, `_` and `-`)",
+            r.vin
+        ),
+    }
+}
+
+#[async_trait]
+impl Sink for HomeAssistantSink {
+    fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    async fn accept(&self, batch: &[Arc<Record>]) -> Result<(), SinkError> {
+        self.accept_refusing(batch).await.map(drop)
+    }
+
+    async fn accept_refusing(&self, batch: &[Arc<Record>]) -> Result<Vec<Refusal>, SinkError> {
+        self.inner.publish(batch).await.map_err(SinkError::Other)
+    }
+
+    /// Say `offline` (a clean disconnect sends no last will), then disconnect.
+    async fn close(&self) -> Result<(), SinkError> {
+        self.rediscovery.abort();
+        let offline = [Publish::retained(
+            self.inner.topics.availability(),
+            "offline",
+        )];
+        {
+            let _st = self.inner.state.lock().await;
+            if let Ok(epoch) = self.inner.out.ready_epoch().await {
+                if let Err(e) = self.inner.out.publish_all(epoch, &offline).await {
+                    warn!(sink = %self.inner.name, error = %e, "could not say offline");
+                }
+            }
+        }
+        self.inner.out.close().await;
+        Ok(())
+    }
+
+    fn problem(&self) -> Option<String> {
+        self.inner.out.problem()
+    }
+}
+
+impl Drop for HomeAssistantSink {
+    fn drop(&mut self) {
+        self.rediscovery.abort();
+    }
+}
