@@ -12,7 +12,7 @@ use super::tokens::TokenSet;
 use crate::mqtt::backoff::Backoff;
 use crate::mqtt::tls::{self, TlsFiles};
 use crate::mqtt::{ConnectOptions, CredentialsHandle, DeliverFn, Protocol, Session, SessionSpec};
-use crate::providers::Env;
+use crate::providers::provider::Env;
 use chrono::Utc;
 use std::path::PathBuf;
 use std::time::Duration;

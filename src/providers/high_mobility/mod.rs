@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod mapping;
+mod node;
 pub mod normalize;
 pub mod rules;
 
@@ -10,7 +11,7 @@ use crate::mqtt::backoff::Backoff;
 use crate::mqtt::tls::{self, TlsFiles};
 use crate::mqtt::tuning::{MqttProtocol, SessionTuning};
 use crate::mqtt::{ConnectOptions, DeliverFn, Protocol, Session, SessionSpec};
-use crate::providers::Env;
+use crate::providers::provider::Env;
 use config::{HighMobilityV1Config, HighMobilityV2Config};
 use std::path::{Path, PathBuf};
 
