@@ -5,14 +5,11 @@
 //! reference/sinks.md: template ids and arities, CSV quoting, the 16,184-byte limit.
 
 use crate::support::daemon::Daemon;
-use crate::support::platform::PlatformRig;
+use crate::support::platform::{self, hm, odometer, packet_len, PlatformRig, HM_APP as APP};
 use crate::support::publisher::{ClientOptions, Collector, Publisher};
-use crate::support::wait;
 use serde_json::{json, Value};
 use std::time::Duration;
 
-const APP: &str = "00000000-0000-0000-0000-000000000000";
-const TOPIC: &str = "live/level13/00000000-0000-0000-0000-000000000000";
 const USER: &str = "t123/vinstream";
 const PASSWORD: &str = "c8y-secret";
 const LIMIT: usize = 16_184;
@@ -42,27 +39,6 @@ impl PlatformRig {
     async fn c8y_observer(&self) -> Collector {
         self.observer("c8y-observer", "s/us/#").await
     }
-}
-
-fn hm(id: &str, vin: &str, data: Value) -> (String, Vec<u8>) {
-    let m =
-        json!({"version": 2, "application_id": APP, "message_id": id, "vin": vin, "data": data});
-    (TOPIC.to_string(), m.to_string().into_bytes())
-}
-
-fn odometer(km: f64, ts: &str) -> Value {
-    json!({"diagnostics": {"odometer": [{"data": {"unit": "kilometers", "value": km}, "timestamp": ts}]}})
-}
-
-/// Bytes of the QoS 1 PUBLISH on the wire, fixed header included.
-fn packet_len(topic: &str, payload: usize) -> usize {
-    let remaining = 2 + topic.len() + 2 + payload;
-    let varint = match remaining {
-        0..=127 => 1,
-        128..=16_383 => 2,
-        _ => 3,
-    };
-    1 + varint + remaining
 }
 
 /// Rows of a payload, each split into unescaped fields (quotes with `\"` inside).
@@ -190,18 +166,7 @@ async fn wait_rows(
     what: &str,
     done: impl Fn(&[(String, Vec<String>)]) -> bool,
 ) -> Vec<(String, Vec<String>)> {
-    let got = wait::try_until_async(T, || {
-        let all = check(&obs.messages());
-        done(&all).then_some(all)
-    })
-    .await;
-    got.unwrap_or_else(|| {
-        panic!(
-            "timed out waiting for {what}; rows {:?}; daemon log:\n{}",
-            check(&obs.messages()),
-            d.stderr_tail(40)
-        )
-    })
+    platform::wait_observed(d, obs, T, &what, check, |all| done(all)).await
 }
 
 fn has_odometer(all: &[(String, Vec<String>)], vin: &str, metres: &str) -> bool {
@@ -388,14 +353,11 @@ async fn c8y_a_platform_restart_creates_device_and_children_again_and_loses_noth
     p.publish_all([hm("r-1", VIN_A, odometer(1.0, T1))]).await;
     wait_rows(&d, &obs, "r-1", |all| has_odometer(all, VIN_A, "1000")).await;
 
-    rig.platform.stop();
-    let mark = d.stderr_mark();
-    p.publish_all([
+    let down = [
         hm("r-2", VIN_A, odometer(2.0, T1)),
         hm("r-3", VIN_B, odometer(3.0, T1)),
-    ])
-    .await;
-    d.wait_stderr_since(mark, "sink did not accept the batch", T);
+    ];
+    rig.publish_while_platform_down(&d, &p, down, T).await;
     rig.platform.start_again();
     let all = wait_rows(&d, &obs, "r-2 and r-3", |all| {
         has_odometer(all, VIN_A, "2000") && has_odometer(all, VIN_B, "3000")
@@ -414,13 +376,10 @@ async fn c8y_nothing_is_acked_to_the_provider_while_the_platform_is_down() {
     p.publish_all([hm("k-0", VIN_A, odometer(0.5, T1))]).await;
     wait_rows(&d, &obs, "k-0", |all| has_odometer(all, VIN_A, "500")).await;
 
-    rig.platform.stop();
-    let mark = d.stderr_mark();
     // distinct times: one VIN's values of one time and series collapse to the latest
     let at = |i: usize| format!("2026-11-21T10:00:0{i}Z");
-    p.publish_all((1..=5).map(|i| hm(&format!("k-{i}"), VIN_A, odometer(i as f64, &at(i)))))
-        .await;
-    d.wait_stderr_since(mark, "sink did not accept the batch", T);
+    let down = (1..=5).map(|i| hm(&format!("k-{i}"), VIN_A, odometer(i as f64, &at(i))));
+    rig.publish_while_platform_down(&d, &p, down, T).await;
     // Had the daemon acked them, this crash would lose them.
     d.kill();
     rig.platform.start_again();
@@ -451,11 +410,7 @@ async fn c8y_a_record_whose_vin_cannot_be_a_device_goes_to_the_dead_letter() {
         series(all, VIN_A).iter().any(|s| s[2] == "4000")
     })
     .await;
-    let letters = wait::try_until(T, || {
-        let l = rig.dead_letters();
-        (!l.is_empty()).then_some(l)
-    })
-    .unwrap_or_else(|| panic!("no dead letter; log:\n{}", d.stderr_tail(30)));
+    let letters = rig.wait_dead_letters(&d, T);
     assert_eq!(letters.len(), 1, "{letters:?}");
     let l = &letters[0];
     assert_eq!(l["sink"], "c8y");
