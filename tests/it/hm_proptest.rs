@@ -4,26 +4,13 @@
 //! signal must trace back to a `capability.property` of the input.
 
 use crate::hm_schema::{check_record, received};
+use crate::support::json_gen::{config, JsonGen};
 use crate::support::schema_gen::{v1_message, v1_schema, v2_message, v2_schema, Mode, Rng};
 use proptest::prelude::*;
-use serde_json::{json, Map, Number, Value};
+use serde_json::{json, Value};
 use std::sync::OnceLock;
 use vinstream::providers;
 use vinstream::record::{ProviderKind, Record};
-
-/// Cases per property; `PROPTEST_CASES=5000` for a longer hunt.
-const CASES: u32 = 256;
-
-fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(CASES);
-    ProptestConfig {
-        cases,
-        ..ProptestConfig::default()
-    }
-}
 
 fn normalize(kind: ProviderKind, payload: &[u8]) -> Result<Record, providers::Malformed> {
     providers::normalize(kind, "hm", "", payload, received())
@@ -88,63 +75,30 @@ const KEYS: &[&str] = &[
     "property",
 ];
 
-fn arb_number() -> impl Strategy<Value = Value> {
-    prop_oneof![
-        any::<i64>().prop_map(Value::from),
-        any::<u64>().prop_map(Value::from),
-        any::<f64>().prop_filter_map("finite", |f| Number::from_f64(f).map(Value::Number)),
-        prop::sample::select(vec![
-            1e308,
-            -1e308,
-            f64::MAX,
-            f64::MIN,
-            f64::MIN_POSITIVE,
-            5e-324,
-            -0.0,
-            1e20,
-            -1e20,
-            0.5,
-            -273.15,
-            19201.01,
-        ])
-        .prop_map(|f| json!(f)),
-        Just(json!(u64::MAX)),
-        Just(json!(i64::MIN)),
-    ]
-}
-
-fn arb_string() -> impl Strategy<Value = String> {
-    prop_oneof![
-        prop::sample::select(WORDS).prop_map(str::to_string),
-        "\\PC{0,12}",
-        any::<String>(),
-    ]
-}
-
-fn arb_key() -> impl Strategy<Value = String> {
-    prop_oneof![
-        3 => prop::sample::select(KEYS).prop_map(str::to_string),
-        1 => arb_string(),
-    ]
-}
-
-/// Any JSON value: null, booleans, numbers (huge, tiny, negative), unicode strings,
-/// arrays and objects nested a few levels.
-fn arb_json() -> impl Strategy<Value = Value> {
-    let leaf = prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::Bool),
-        arb_number(),
-        arb_string().prop_map(Value::String),
-    ];
-    leaf.prop_recursive(4, 48, 6, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            prop::collection::vec((arb_key(), inner), 0..6)
-                .prop_map(|kv| Value::Object(kv.into_iter().collect::<Map<_, _>>())),
-        ]
-    })
-}
+/// Arbitrary High Mobility-flavoured JSON (tests/support/json_gen.rs).
+const GEN: JsonGen = JsonGen {
+    words: WORDS,
+    keys: KEYS,
+    floats: &[
+        1e308,
+        -1e308,
+        f64::MAX,
+        f64::MIN,
+        f64::MIN_POSITIVE,
+        5e-324,
+        -0.0,
+        1e20,
+        -1e20,
+        0.5,
+        -273.15,
+        19201.01,
+    ],
+    integer_extremes: true,
+    depth: 4,
+    size: 48,
+    branch: 6,
+    width: 6,
+};
 
 /// Where in a message the arbitrary value goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -451,12 +405,12 @@ fn vin_ok(msg: &Value) -> Option<bool> {
 fn arb_topic() -> impl Strategy<Value = String> {
     prop_oneof![
         Just(String::new()),
-        (arb_string(), arb_string(), arb_string()).prop_map(|(vin, cap, prop)| {
+        (GEN.string(), GEN.string(), GEN.string()).prop_map(|(vin, cap, prop)| {
             format!("live/level13/2F4D0A59-AB1D-4C7A-8E0F-00C0FFEE0001/{vin}/{cap}/get/{prop}")
         }),
         Just("sandbox/level13/2F4D0A59-AB1D-4C7A-8E0F-00C0FFEE0001".to_string()),
         "[/a-z0-9+#]{0,40}",
-        arb_string(),
+        GEN.string(),
     ]
 }
 
@@ -509,8 +463,8 @@ proptest! {
         seed in any::<u64>(),
         pos in prop::sample::select(POSITIONS),
         n in any::<u64>(),
-        key in arb_key(),
-        v in arb_json(),
+        key in GEN.key(),
+        v in GEN.json(),
         topic in arb_topic(),
     ) {
         let mut msg = base_message(seed, false);
@@ -523,8 +477,8 @@ proptest! {
         seed in any::<u64>(),
         pos in prop::sample::select(POSITIONS),
         n in any::<u64>(),
-        key in arb_key(),
-        v in arb_json(),
+        key in GEN.key(),
+        v in GEN.json(),
         topic in arb_topic(),
     ) {
         let mut msg = base_message(seed, true);

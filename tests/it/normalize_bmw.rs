@@ -1,8 +1,9 @@
 //! BMW CarData payloads → records: the fixtures, table-driven cases over every mapped
 //! row, one message per descriptor of BMW's catalogue, and arbitrary JSON anywhere.
 
+use crate::support::json_gen::{config, JsonGen};
 use proptest::prelude::*;
-use serde_json::{json, Map, Number, Value};
+use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 use vinstream::providers::bmw::mapping::{self, Rule};
@@ -1190,68 +1191,36 @@ fn descriptors() -> Vec<String> {
     d
 }
 
-fn arb_number() -> impl Strategy<Value = Value> {
-    prop_oneof![
-        any::<i64>().prop_map(Value::from),
-        any::<u64>().prop_map(Value::from),
-        any::<f64>().prop_filter_map("finite", |f| Number::from_f64(f).map(Value::Number)),
-        prop::sample::select(vec![
-            0.0,
-            1.0,
-            -1.0,
-            0.5,
-            100.0,
-            255.5,
-            1e308,
-            -1e308,
-            5e-324,
-            4294967295.6,
-            1e20,
-        ])
-        .prop_map(|f| json!(f)),
-    ]
-}
-
-fn arb_string() -> impl Strategy<Value = String> {
-    prop_oneof![
-        prop::sample::select(WORDS).prop_map(str::to_string),
-        "\\PC{0,12}",
-        any::<String>(),
-    ]
-}
-
-fn arb_json() -> impl Strategy<Value = Value> {
-    let leaf = prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::Bool),
-        arb_number(),
-        arb_string().prop_map(Value::String),
-    ];
-    leaf.prop_recursive(3, 32, 5, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
-            prop::collection::vec(
-                (
-                    prop_oneof![
-                        3 => prop::sample::select(vec!["value", "unit", "timestamp", "vin", "data"])
-                            .prop_map(str::to_string),
-                        1 => arb_string(),
-                    ],
-                    inner
-                ),
-                0..5
-            )
-            .prop_map(|kv| Value::Object(kv.into_iter().collect::<Map<_, _>>())),
-        ]
-    })
-}
+/// Arbitrary BMW-flavoured JSON (tests/support/json_gen.rs).
+const GEN: JsonGen = JsonGen {
+    words: WORDS,
+    keys: &["value", "unit", "timestamp", "vin", "data"],
+    floats: &[
+        0.0,
+        1.0,
+        -1.0,
+        0.5,
+        100.0,
+        255.5,
+        1e308,
+        -1e308,
+        5e-324,
+        4294967295.6,
+        1e20,
+    ],
+    integer_extremes: false,
+    depth: 3,
+    size: 32,
+    branch: 5,
+    width: 5,
+};
 
 /// A plausible entry: a value from the words, numbers or booleans, a unit, a timestamp.
 fn arb_entry() -> impl Strategy<Value = Value> {
     (
         prop_oneof![
             prop::sample::select(WORDS).prop_map(|w| json!(w)),
-            arb_number(),
+            GEN.number(),
             any::<bool>().prop_map(Value::Bool),
         ],
         prop::option::of(prop::sample::select(WORDS)),
@@ -1404,21 +1373,10 @@ fn arb_topic() -> impl Strategy<Value = String> {
     prop_oneof![
         Just(String::new()),
         Just(TOPIC.to_string()),
-        arb_string().prop_map(|vin| format!("8f5a2a64-6c3f-4d1e-9a5e-2b7f1c0d9e11/{vin}")),
-        arb_string(),
+        GEN.string()
+            .prop_map(|vin| format!("8f5a2a64-6c3f-4d1e-9a5e-2b7f1c0d9e11/{vin}")),
+        GEN.string(),
     ]
-}
-
-/// 256 cases; `PROPTEST_CASES=5000` for a longer hunt.
-fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(256);
-    ProptestConfig {
-        cases,
-        ..ProptestConfig::default()
-    }
 }
 
 proptest! {
@@ -1435,8 +1393,8 @@ proptest! {
             Pos::Timestamp, Pos::EntryExtra, Pos::NewDescriptor,
         ]),
         n in any::<usize>(),
-        key in arb_string(),
-        v in arb_json(),
+        key in GEN.string(),
+        v in GEN.json(),
         topic in arb_topic(),
     ) {
         let mut msg = base_message(&picks);

@@ -10,6 +10,7 @@
 //! - [`publisher`]: rumqttc QoS 1 `Publisher` (returns after PUBACK) and `Collector`.
 //! - [`daemon`]: spawns the binary under test and collects stdout JSON records / stderr.
 //! - [`platform`]: the ThingsBoard/Cumulocity rig (provider broker, platform broker, daemon).
+//! - [`json_gen`]: the proptest generators of arbitrary JSON and the case count.
 //! - [`smallfs`]: a small tmpfs to fill, for real ENOSPC.
 //! - [`rig`]: the single-broker rig (temp dir, PKI, mTLS Mosquitto) of faults, NATS, HM V2.
 #![allow(dead_code)]
@@ -18,6 +19,7 @@
 pub mod configs;
 pub mod daemon;
 pub mod http_server;
+pub mod json_gen;
 pub mod mosquitto;
 pub mod nats;
 pub mod oauth;
