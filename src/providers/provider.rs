@@ -1,10 +1,13 @@
 //! What every provider folder builds on, as `sinks/sink.rs` is for sinks: the trait its
-//! config type implements, where it runs, and the error of a payload it cannot read. A
+//! config type implements, where it runs, how its connection options are made, and the
+//! error of a payload it cannot read. A
 //! provider imports this, never the registry (`config.rs`) or `providers/mod.rs`, so no
 //! arrow runs back from a provider to what names it.
 
 use crate::config::{Problem, Problems};
+use crate::mqtt::tls::{self, TlsFiles};
 use crate::mqtt::tuning::SessionTuning;
+use crate::mqtt::{ConnectOptions, Protocol};
 use crate::record::ProviderKind;
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -72,4 +75,45 @@ pub fn hex_sha256(bytes: &[u8]) -> String {
         let _ = write!(s, "{b:02x}");
     }
     s
+}
+
+/// A provider's broker connection as its config describes it.
+pub struct Connection {
+    pub protocol: Protocol,
+    pub host: String,
+    pub port: u16,
+    pub client_id: String,
+    /// The CA, the client certificate (mutual TLS) and the name to verify.
+    pub tls: TlsFiles,
+    pub credentials: Option<(String, String)>,
+}
+
+/// The session's options for `c`, tuned by the provider's `session` table: TLS always,
+/// but for `vinstream demo`'s loopback broker (`env.demo_plaintext`).
+pub fn connect_options(
+    name: &str,
+    env: &Env<'_>,
+    c: Connection,
+    s: &SessionTuning,
+) -> Result<ConnectOptions, String> {
+    let tls = if env.demo_plaintext {
+        None
+    } else {
+        Some(tls::client_config(&c.tls).map_err(|e| format!("providers.{name}: {e}"))?)
+    };
+    Ok(ConnectOptions {
+        protocol: c.protocol,
+        host: c.host,
+        port: c.port,
+        client_id: c.client_id,
+        server_name: c.tls.server_name,
+        tls,
+        credentials: c.credentials,
+        keep_alive: s.keep_alive.0,
+        session_expiry_secs: u32::try_from(s.session_expiry.0.as_secs()).unwrap_or(u32::MAX),
+        receive_maximum: s.receive_maximum,
+        max_packet_size: u32::try_from(s.max_packet_size.0).unwrap_or(u32::MAX),
+        connect_timeout: s.connect_timeout.0,
+        max_in_flight: usize::try_from(s.max_in_flight.0).unwrap_or(usize::MAX),
+    })
 }

@@ -6,9 +6,8 @@
 use crate::support::configs;
 use crate::support::daemon::Daemon;
 use crate::support::proxy::Proxy;
-use crate::support::rig::BrokerRig;
+use crate::support::rig::{numbered_message as message, BrokerRig};
 use crate::support::wait;
-use serde_json::json;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -44,15 +43,6 @@ impl BrokerRig {
         d.wait_stderr("subscribed", T);
         d
     }
-}
-
-fn message(i: usize) -> (String, Vec<u8>) {
-    let payload = json!({
-        "version": 2, "application_id": APP, "message_id": format!("msg-{i:05}"), "vin": format!("VIN{:04}", i % 50),
-        "data": {"diagnostics": {"odometer": [{"data": {"unit": "kilometers", "value": i}, "timestamp": "2026-11-21T10:00:00Z"}]},
-                 "vehicle_location": {"coordinates": [{"data": {"latitude": 48.1, "longitude": 11.5}}]}}
-    });
-    (TOPIC.to_string(), payload.to_string().into_bytes())
 }
 
 fn messages(range: std::ops::Range<usize>) -> Vec<(String, Vec<u8>)> {

@@ -5,6 +5,7 @@
 
 use crate::hm_schema::{check_record, received};
 use crate::support::json_gen::{config, JsonGen};
+use crate::support::records::check_json_line;
 use crate::support::schema_gen::{v1_message, v1_schema, v2_message, v2_schema, Mode, Rng};
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -432,16 +433,7 @@ fn check_mutated(kind: ProviderKind, topic: &str, msg: &Value) -> Result<(), Tes
         _ => {}
     }
     if let Ok(rec) = got {
-        let line: Value = serde_json::from_slice(&rec.to_json_line())
-            .map_err(|e| TestCaseError::fail(format!("record not JSON: {e}")))?;
-        prop_assert!(line["signals"].is_array());
-        // The hand-written line is exactly what the Serialize derive writes.
-        let mut derived = serde_json::to_vec(&rec).unwrap();
-        derived.push(b'\n');
-        prop_assert_eq!(
-            String::from_utf8(rec.to_json_line()).unwrap(),
-            String::from_utf8(derived).unwrap()
-        );
+        check_json_line(&rec)?;
         if let Err(problems) = check_record(msg, &rec) {
             return Err(TestCaseError::fail(format!(
                 "{problems}\ninput: {msg}\nrecord: {}",

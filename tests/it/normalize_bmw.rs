@@ -2,6 +2,7 @@
 //! row, one message per descriptor of BMW's catalogue, and arbitrary JSON anywhere.
 
 use crate::support::json_gen::{config, JsonGen};
+use crate::support::records::{assert_record_keys, check_json_line};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
@@ -128,19 +129,7 @@ fn every_fixture_normalizes_to_its_expected_record() {
         let got = record_json(topic, &payload);
         assert_eq!(got, expected, "{file}");
         assert_eq!(got["message_id"], sha256_hex(&payload), "{file}");
-        let keys: Vec<&String> = got.as_object().unwrap().keys().collect();
-        assert_eq!(
-            keys,
-            [
-                "id",
-                "vin",
-                "provider",
-                "source",
-                "message_id",
-                "received_at",
-                "signals"
-            ]
-        );
+        assert_record_keys(&got);
     }
 }
 
@@ -1317,16 +1306,7 @@ fn check(topic: &str, msg: &Value) -> Result<(), TestCaseError> {
         (false, Ok(_)) => return Err(TestCaseError::fail(format!("accepted: {msg}"))),
     };
     prop_assert_eq!(&rec.message_id, &sha256_hex(&payload));
-    let line: Value = serde_json::from_slice(&rec.to_json_line())
-        .map_err(|e| TestCaseError::fail(format!("record not JSON: {e}")))?;
-    prop_assert!(line["signals"].is_array());
-    // The hand-written line is exactly what the Serialize derive writes.
-    let mut derived = serde_json::to_vec(&rec).unwrap();
-    derived.push(b'\n');
-    prop_assert_eq!(
-        String::from_utf8(rec.to_json_line()).unwrap(),
-        String::from_utf8(derived).unwrap()
-    );
+    check_json_line(&rec)?;
     match &msg["data"] {
         Value::Object(data) => {
             let origins: BTreeSet<String> =

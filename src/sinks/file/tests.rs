@@ -1,17 +1,9 @@
 use super::*;
 use crate::config::values::ByteSize;
-use crate::record::ProviderKind;
+use crate::record::testing;
 
 fn record(i: usize) -> Arc<Record> {
-    Arc::new(Record {
-        id: format!("hm:{i:04}"),
-        vin: "V".into(),
-        provider: ProviderKind::HighMobilityV2,
-        source: "hm".into(),
-        message_id: format!("{i:04}"),
-        received_at: chrono::Utc::now(),
-        signals: Vec::new(),
-    })
+    Arc::new(testing::record("V", &format!("{i:04}"), Vec::new()))
 }
 
 fn config(path: &Path, max_bytes: u64, max_files: usize) -> FileSinkConfig {

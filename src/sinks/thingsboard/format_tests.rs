@@ -1,5 +1,5 @@
 use super::*;
-use crate::record::{ProviderKind, Signal};
+use crate::record::{testing, Signal};
 use chrono::Utc;
 use serde_json::json;
 
@@ -7,28 +7,15 @@ const RECEIVED: &str = "2026-11-21T22:40:00.123Z";
 const RECEIVED_MS: i64 = 1_795_300_800_123;
 
 fn sig(path: &str, value: Value, ts: Option<&str>) -> Signal {
-    Signal {
-        path: path.to_string().into(),
-        value,
-        unit: None,
-        timestamp: ts.map(std::sync::Arc::from),
-        origin: "test".into(),
-        failure: None,
-    }
+    testing::signal(path, value, None, ts, "test")
 }
 
 fn rec(vin: &str, signals: Vec<Signal>) -> Arc<Record> {
-    Arc::new(Record {
-        id: format!("hm:{vin}"),
-        vin: vin.into(),
-        provider: ProviderKind::HighMobilityV2,
-        source: "hm".into(),
-        message_id: vin.into(),
-        received_at: DateTime::parse_from_rfc3339(RECEIVED)
-            .unwrap()
-            .with_timezone(&Utc),
-        signals,
-    })
+    let mut r = testing::record(vin, vin, signals);
+    r.received_at = DateTime::parse_from_rfc3339(RECEIVED)
+        .unwrap()
+        .with_timezone(&Utc);
+    Arc::new(r)
 }
 
 fn payloads(t: &Telemetry) -> Vec<Value> {

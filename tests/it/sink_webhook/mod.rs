@@ -16,16 +16,16 @@ use crate::support::http_server::{check_batches, summary, HttpServer, Request};
 use crate::support::mosquitto::{free_port, Mosquitto, MosquittoOptions};
 use crate::support::pki::{self, Pki};
 use crate::support::publisher::Publisher;
+use crate::support::rig::numbered_message as message;
 use crate::support::wait;
 use hmac::{Hmac, Mac};
-use serde_json::{json, Value};
+use serde_json::Value;
 use sha2::Sha256;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 const APP: &str = "00000000-0000-0000-0000-000000000000";
-const TOPIC: &str = "live/level13/00000000-0000-0000-0000-000000000000";
 const CLIENT_ID: &str = "vinstream-webhook";
 const T: Duration = Duration::from_secs(40);
 const SECRET: &str = "hook-secret-5d1f";
@@ -174,15 +174,6 @@ url = "{url}"
         p.publish_all(range.map(message)).await;
         p.disconnect().await;
     }
-}
-
-fn message(i: usize) -> (String, Vec<u8>) {
-    let payload = json!({
-        "version": 2, "application_id": APP, "message_id": format!("msg-{i:05}"), "vin": format!("VIN{:04}", i % 50),
-        "data": {"diagnostics": {"odometer": [{"data": {"unit": "kilometers", "value": i}, "timestamp": "2026-11-21T10:00:00Z"}]},
-                 "vehicle_location": {"coordinates": [{"data": {"latitude": 48.1, "longitude": 11.5}}]}}
-    });
-    (TOPIC.to_string(), payload.to_string().into_bytes())
 }
 
 fn ids(range: std::ops::Range<usize>) -> Vec<String> {
