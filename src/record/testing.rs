@@ -18,6 +18,20 @@ pub(crate) fn record(vin: &str, message_id: &str, signals: Vec<Signal>) -> Recor
     }
 }
 
+/// [`record`] received at `received_at` (RFC 3339), for output that shows it.
+pub(crate) fn record_at(
+    vin: &str,
+    message_id: &str,
+    signals: Vec<Signal>,
+    received_at: &str,
+) -> Record {
+    let mut r = record(vin, message_id, signals);
+    r.received_at = chrono::DateTime::parse_from_rfc3339(received_at)
+        .expect("an RFC 3339 time")
+        .with_timezone(&chrono::Utc);
+    r
+}
+
 /// A signal of `origin` (a provider's `capability.property`, or anything for a sink).
 pub(crate) fn signal(
     path: &str,

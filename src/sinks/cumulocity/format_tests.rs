@@ -10,11 +10,7 @@ fn sig(path: &str, value: Value, unit: Option<&str>, ts: Option<&str>) -> Signal
 }
 
 fn rec(vin: &str, signals: Vec<Signal>) -> Arc<Record> {
-    let mut r = testing::record(vin, vin, signals);
-    r.received_at = DateTime::parse_from_rfc3339(RECEIVED)
-        .unwrap()
-        .with_timezone(&Utc);
-    Arc::new(r)
+    Arc::new(testing::record_at(vin, vin, signals, RECEIVED))
 }
 
 /// All rows of all publishes, checking each publish ends with a full row.

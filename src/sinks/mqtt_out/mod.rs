@@ -68,6 +68,26 @@ pub fn tls_config(
     .map(Some)
 }
 
+/// The devices (by VIN) a platform sink announced on the current connection. A platform
+/// forgets them with the connection, so a new connection (`epoch` of
+/// [`MqttOut::ready_epoch`]) starts with none and each device is announced again.
+#[derive(Debug, Default)]
+pub struct Announced {
+    epoch: u64,
+    vins: HashSet<String>,
+}
+
+impl Announced {
+    /// The VINs announced on connection `epoch`: none when it is a new connection.
+    pub fn on(&mut self, epoch: u64) -> &mut HashSet<String> {
+        if self.epoch != epoch {
+            self.epoch = epoch;
+            self.vins.clear();
+        }
+        &mut self.vins
+    }
+}
+
 /// Everything needed to open (and reopen) the connection.
 pub struct Options {
     /// The sink's config name, for logs.

@@ -1,6 +1,5 @@
 use super::*;
 use crate::record::{testing, Signal};
-use chrono::Utc;
 use serde_json::json;
 
 const RECEIVED: &str = "2026-11-21T22:40:00.123Z";
@@ -11,11 +10,7 @@ fn sig(path: &str, value: Value, ts: Option<&str>) -> Signal {
 }
 
 fn rec(vin: &str, signals: Vec<Signal>) -> Arc<Record> {
-    let mut r = testing::record(vin, vin, signals);
-    r.received_at = DateTime::parse_from_rfc3339(RECEIVED)
-        .unwrap()
-        .with_timezone(&Utc);
-    Arc::new(r)
+    Arc::new(testing::record_at(vin, vin, signals, RECEIVED))
 }
 
 fn payloads(t: &Telemetry) -> Vec<Value> {

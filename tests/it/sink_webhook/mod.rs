@@ -11,6 +11,7 @@ mod delivery;
 mod durability;
 mod handover;
 
+use crate::support::configs;
 use crate::support::daemon::Daemon;
 use crate::support::http_server::{check_batches, summary, HttpServer, Request};
 use crate::support::mosquitto::{free_port, Mosquitto, MosquittoOptions};
@@ -120,41 +121,15 @@ impl Setup {
     }
 
     fn config(&self, url: &str, sink: &str) -> String {
-        format!(
-            r#"
-[daemon]
-state_dir = "{state}"
-admin_listen = "127.0.0.1:{admin}"
-log_level = "info,vinstream=debug"
-shutdown_timeout = "10s"
-
-[providers.hm]
-type = "high_mobility_v2"
-host = "localhost"
-port = {port}
-environment = "live"
-application_id = "{APP}"
-ca_file = "{ca}"
-cert_file = "{cert}"
-key_file = "{key}"
-client_id = "{CLIENT_ID}"
-
-[providers.hm.session]
-keep_alive = "5s"
-receive_maximum = 32
-
-[sinks.hook]
-type = "webhook"
-url = "{url}"
-{sink}
-"#,
-            state = self.dir.path().join("state").display(),
-            admin = self.admin,
-            port = self.broker.port(),
-            ca = self.pki.ca.display(),
-            cert = self.pki.client_cert.display(),
-            key = self.pki.client_key.display(),
-        )
+        let daemon = format!(
+            "admin_listen = \"127.0.0.1:{admin}\"\nlog_level = \"info,vinstream=debug\"\n\
+             shutdown_timeout = \"10s\"",
+            admin = self.admin
+        );
+        let session = "keep_alive = \"5s\"\nreceive_maximum = 32";
+        configs::daemon(&self.dir.path().join("state"), &daemon)
+            + &configs::hm_v2(self.broker.port(), &self.pki, APP, CLIENT_ID, "", session)
+            + &format!("\n[sinks.hook]\ntype = \"webhook\"\nurl = \"{url}\"\n{sink}\n")
     }
 
     fn daemon(&self, sink: &str) -> Daemon {
