@@ -9,29 +9,17 @@ mod daemon;
 mod files;
 mod problems;
 mod secret;
+mod section;
 mod tables;
 pub mod values;
 
 pub use daemon::{DaemonConfig, DedupConfig, LogFormat};
 pub use problems::{ConfigError, Problem, Problems};
 pub use secret::Secret;
+pub use section::Section;
 pub use tables::typed;
 
 use std::path::Path;
-
-/// The component types one section can hold: `[providers.NAME]` or `[sinks.NAME]`,
-/// told apart by their `type`.
-pub trait Section: Sized {
-    /// `providers` or `sinks`.
-    const NAME: &'static str;
-    /// Every `type` it knows, for the error on an unknown one.
-    const TYPES: &'static [&'static str];
-    /// The table at `key` (`sinks.hook`) whose `type` is `kind`; `None` for a kind this
-    /// section does not know.
-    fn parse(kind: &str, key: &str, table: toml::Table) -> Option<Result<Self, Vec<Problem>>>;
-    /// Checks beyond the schema, given every entry at once (entries may conflict).
-    fn check(entries: &[(String, Self)], problems: &mut Vec<Problem>);
-}
 
 /// The whole, validated configuration, with the providers and sinks of `P` and `S`.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,7 +1,8 @@
 //! The generic work on the TOML tree: `${ENV}` interpolation, typed tables that report
 //! every failing key (not just serde's first), and the named tables of a [`Section`].
 
-use super::{files, values, Problem, Section};
+use super::section::Section;
+use super::{files, values, Problem};
 use serde::de::DeserializeOwned;
 
 pub(super) fn interpolate(

@@ -5,16 +5,14 @@
 //! and `meta` carry over as they are. The conversion runs inside the opening transaction:
 //! a crash before its commit leaves the file in format 1, to be converted again.
 
-use super::{gen_name, log_table, DedupWindow, State, META};
+use super::state::State;
+use super::tables::{format_1_name, gen_name, log_table, META};
+use super::DedupWindow;
 use redb::{ReadableTable, TableDefinition, WriteTransaction};
 use tracing::info;
 
 /// A format-1 generation: id → (seq, recorded-at ms).
 type Ids<'a> = TableDefinition<'a, &'static str, (u64, u64)>;
-
-pub(super) fn format_1_name(n: u64) -> String {
-    format!("ids.{n}")
-}
 
 impl DedupWindow {
     /// Moves the live ids (`seq >= floor`) of every generation of `s` into `log.{n}`,
@@ -52,7 +50,7 @@ impl DedupWindow {
         }
         txn.open_table(META)
             .map_err(|e| self.fail("open meta", e))?
-            .insert("format", super::FORMAT)
+            .insert("format", super::tables::FORMAT)
             .map_err(|e| self.fail("write meta", e))?;
         info!(
             path = ?self.path,

@@ -43,27 +43,15 @@
 //! forward does expire entries early; across a restart that cannot be told apart from
 //! time really passing.
 
-use index::{full_seq, Index};
+use index::Index;
 use redb::backends::InMemoryBackend;
-use redb::{Database, DatabaseError, ReadableTable, Table, TableDefinition, TableHandle};
+use redb::{Database, DatabaseError, ReadableTable, Table, TableHandle};
+use state::{fail, read, to_ms, write, Shared, State};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-/// A generation of ids: seq → (id, recorded-at ms). Named `log.{n}`.
-type Log<'a> = TableDefinition<'a, u64, (&'static str, u64)>;
-/// generation number → first seq.
-const GENS: TableDefinition<u64, u64> = TableDefinition::new("gens");
-/// first seq of a `record` call → its recorded-at ms.
-const BATCHES: TableDefinition<u64, u64> = TableDefinition::new("batches");
-/// `format`, `next_seq`, `floor`.
-const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
-const FORMAT: u64 = 2;
-
-/// Generations a full window spans: evicted ids linger on disk up to
-/// `capacity / GENERATIONS`.
-const GENERATIONS: u64 = 2;
+use std::time::{Duration, SystemTime};
+use tables::{gen_name, log_table, BATCHES, FORMAT, GENERATIONS, GENS, META};
 
 /// The file name inside `state_dir`.
 pub const FILE_NAME: &str = "dedup.redb";
@@ -71,14 +59,6 @@ pub const FILE_NAME: &str = "dedup.redb";
 /// RSS with a full window, index included; recording only appends, and lookups read the
 /// file only to confirm a fingerprint match.
 pub const CACHE_BYTES: usize = 2 * 1024 * 1024;
-
-fn log_table(name: &str) -> Log<'_> {
-    TableDefinition::new(name)
-}
-
-fn gen_name(n: u64) -> String {
-    format!("log.{n}")
-}
 
 pub struct DedupWindow {
     db: Arc<store::Store>,
@@ -91,51 +71,6 @@ pub struct DedupWindow {
     /// The committed state and the index of its ids, shared with the readers; replaced
     /// only after a commit succeeded.
     shared: Arc<RwLock<Shared>>,
-}
-
-/// What a lookup needs, updated together after each commit.
-struct Shared {
-    state: State,
-    index: Index,
-    /// Tests: the next `record` fails as a full or broken disk would make it.
-    #[cfg(test)]
-    fail_next_record: bool,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-struct State {
-    next_seq: u64,
-    floor: u64,
-    /// (generation number, first seq), oldest first.
-    gens: Vec<(u64, u64)>,
-    /// The newest recorded-at: stamps never go below it.
-    newest_ms: u64,
-}
-
-impl State {
-    /// Position in `gens` of the generation holding `seq`.
-    fn gen_of(&self, seq: u64) -> Option<usize> {
-        self.gens.partition_point(|g| g.1 <= seq).checked_sub(1)
-    }
-
-    /// The sequence number an index entry names (by its low 32 bits), if it is still in
-    /// the window.
-    fn live_seq(&self, low: u32) -> Option<u64> {
-        Some(full_seq(low, self.next_seq)).filter(|&seq| seq >= self.floor)
-    }
-
-    /// Where the index says an id with `tag` may be stored: (position in `gens`, seq) of
-    /// each live candidate. Each one still has to be confirmed against the stored id.
-    fn candidates<'a>(
-        &'a self,
-        index: &'a Index,
-        tag: u32,
-    ) -> impl Iterator<Item = (usize, u64)> + 'a {
-        index
-            .candidates(tag)
-            .filter_map(|low| self.live_seq(low))
-            .filter_map(|seq| Some((self.gen_of(seq)?, seq)))
-    }
 }
 
 impl fmt::Debug for DedupWindow {
@@ -177,6 +112,7 @@ impl DedupWindow {
             ttl,
             capacity,
             index,
+            open: reopen,
         };
         let db = Database::builder()
             .set_cache_size(CACHE_BYTES)
@@ -295,7 +231,7 @@ impl DedupWindow {
             return Err(w.fail("inconsistent", format!("{s:?}")));
         }
         let names = |n| match format {
-            Some(1) => migrate::format_1_name(n),
+            Some(1) => tables::format_1_name(n),
             _ => gen_name(n),
         };
         if let Some(&(n, _)) = s.gens.iter().find(|&&(n, _)| !tables.contains(&names(n))) {
@@ -376,37 +312,37 @@ impl DedupWindow {
     fn fail(&self, what: &str, e: impl fmt::Display) -> String {
         fail(self.path.as_deref(), what, e)
     }
-}
 
-/// A panic while the lock was held cannot leave `Shared` half-updated in a way that
-/// loses anything (an index entry is one word), so a poisoned lock is used as it is.
-fn read(shared: &RwLock<Shared>) -> RwLockReadGuard<'_, Shared> {
-    shared.read().unwrap_or_else(|e| e.into_inner())
-}
-
-fn write(shared: &RwLock<Shared>) -> RwLockWriteGuard<'_, Shared> {
-    shared.write().unwrap_or_else(|e| e.into_inner())
-}
-
-fn fail(path: Option<&Path>, what: &str, e: impl fmt::Display) -> String {
-    match path {
-        Some(p) => format!("dedup window {}: {what}: {e}", p.display()),
-        None => format!("dedup window (in memory): {what}: {e}"),
+    /// The database and the shared state of a window nobody else holds yet.
+    fn into_parts(self) -> (Database, Shared) {
+        let store = Arc::try_unwrap(self.db)
+            .ok()
+            .expect("a window just opened is not shared");
+        let shared = Arc::try_unwrap(self.shared)
+            .ok()
+            .expect("a window just opened is not shared")
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner());
+        (
+            store.into_database().expect("a window just opened is open"),
+            shared,
+        )
     }
 }
 
-/// Milliseconds since the Unix epoch; 0 before it.
-fn to_ms(t: SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or(0)
+/// How the store opens the file again after a failed write (see `store.rs`): handed to it
+/// as [`store::Reopen::open`], so that the store does not import the window.
+fn reopen(r: &store::Reopen) -> Result<(Database, Shared), String> {
+    DedupWindow::open_with(&r.dir, r.ttl, r.capacity, r.index).map(DedupWindow::into_parts)
 }
 
 mod index;
 mod migrate;
 mod reader;
 mod record;
+mod state;
 mod store;
+mod tables;
 #[cfg(test)]
 mod tests;
 

@@ -1,6 +1,7 @@
 //! Lookups that run beside the writer (see [`DedupReader`]).
 
-use super::{fail, gen_name, log_table, to_ms, Shared};
+use super::state::{fail, read, to_ms, Shared};
+use super::tables::{gen_name, log_table};
 use redb::TableError;
 use std::collections::hash_map::{Entry, HashMap};
 use std::fmt;
@@ -32,13 +33,13 @@ impl DedupReader {
     /// Makes the window's next `record` fail (nothing recorded), as a broken disk would.
     #[cfg(test)]
     pub(crate) fn fail_next_record(&self) {
-        super::write(&self.shared).fail_next_record = true;
+        super::state::write(&self.shared).fail_next_record = true;
     }
 
     /// Which of `ids` were delivered within the window at `now`, as of the last commit.
     pub fn delivered(&self, ids: &[&str], now: SystemTime) -> Result<Vec<bool>, String> {
         let mut out = vec![false; ids.len()];
-        let shared = super::read(&self.shared);
+        let shared = read(&self.shared);
         let s = &shared.state;
         // (position in `ids`, generation position, seq) of every live candidate
         let mut check = Vec::new();

@@ -2,7 +2,9 @@
 //! the capacity no longer allow, appends the new ids, and then publishes them to the
 //! index (only after the commit, so a lookup never names an id the file may not hold).
 
-use super::{gen_name, log_table, to_ms, DedupWindow, State, BATCHES, GENS, META};
+use super::state::{to_ms, State};
+use super::tables::{gen_name, log_table, BATCHES, GENS, META};
+use super::DedupWindow;
 use redb::{ReadableTable, WriteTransaction};
 use std::collections::HashMap;
 use std::time::SystemTime;

@@ -9,10 +9,11 @@
 //! a lookup of the old database is still running) the operation fails and its caller
 //! retries, as it would on any I/O error.
 
-use super::{index::Index, write, DedupWindow, Shared};
+use super::index::Index;
+use super::state::{write, Shared};
 use redb::{Database, ReadTransaction, ReadableDatabase, WriteTransaction};
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::RwLock;
 use std::time::Duration;
 
 pub(super) struct Store {
@@ -28,6 +29,8 @@ pub(super) struct Reopen {
     pub ttl: Duration,
     pub capacity: usize,
     pub index: fn(u64) -> Index,
+    /// Opens the window anew from these settings: its database and state.
+    pub open: fn(&Reopen) -> Result<(Database, Shared), String>,
 }
 
 impl Store {
@@ -90,9 +93,8 @@ impl Store {
         if slot.is_some() {
             return Ok(());
         }
-        let fresh = DedupWindow::open_with(&file.dir, file.ttl, file.capacity, file.index)
-            .map_err(|e| format!("{CLOSED}; opening it again: {e}"))?;
-        let (db, state) = fresh.into_parts();
+        let (db, state) =
+            (file.open)(file).map_err(|e| format!("{CLOSED}; opening it again: {e}"))?;
         *shared = state;
         *slot = Some(db);
         tracing::info!(dir = %file.dir.display(), "dedup window opened again after an I/O error");
@@ -106,21 +108,3 @@ impl Store {
 }
 
 const CLOSED: &str = "closed after an I/O error";
-
-impl DedupWindow {
-    /// The database and the shared state of a window nobody else holds yet.
-    fn into_parts(self) -> (Database, Shared) {
-        let store = Arc::try_unwrap(self.db)
-            .ok()
-            .expect("a window just opened is not shared");
-        let shared = Arc::try_unwrap(self.shared)
-            .ok()
-            .expect("a window just opened is not shared")
-            .into_inner()
-            .unwrap_or_else(|p| p.into_inner());
-        (
-            store.into_database().expect("a window just opened is open"),
-            shared,
-        )
-    }
-}

@@ -12,7 +12,7 @@
 
 use super::backoff::Backoff;
 use super::conn::{Conn, Ev, RawPublish};
-use super::session::{AckHandle, DeliverFn, Delivery, Phase, SessionSpec, Shared};
+use super::shared::{AckHandle, DeliverFn, Delivery, Phase, SessionSpec, Shared};
 use chrono::Utc;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;

@@ -6,6 +6,7 @@ pub mod backoff;
 pub mod conn;
 mod driver;
 pub mod session;
+mod shared;
 pub mod sni;
 pub mod tls;
 pub mod tuning;

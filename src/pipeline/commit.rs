@@ -21,7 +21,6 @@
 //! uncommitted at any time; a batch that would exceed it waits, acks and all, before it
 //! is handed over (the pipeline stops taking deliveries meanwhile).
 
-use super::MAX_BATCH;
 use crate::dedup::DedupWindow;
 use crate::mqtt::AckHandle;
 use std::collections::HashMap;
@@ -31,6 +30,9 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
 
+/// Deliveries the pipeline takes at once. Defined here, where the committer's bounds are
+/// derived from it, so that this module does not import the pipeline that uses it.
+pub(super) const MAX_BATCH: usize = 512;
 /// A group stops growing at this many ids: it bounds what a crash can forget.
 const GROUP_IDS: usize = MAX_BATCH;
 /// A group smaller than [`GROUP_IDS`] waits this long for more batches: at low rates (one

@@ -23,9 +23,7 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::{mpsc, oneshot, Notify};
 use tracing::{debug, error, info, warn};
 
-const MAX_BATCH: usize = 512;
-
-use commit::{Committer, Pending};
+use commit::{Committer, Pending, MAX_BATCH};
 
 /// What the pipeline task receives.
 pub enum Msg {

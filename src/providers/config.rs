@@ -5,33 +5,10 @@
 
 use super::bmw::config::BmwConfig;
 use super::high_mobility::config::{HighMobilityV1Config, HighMobilityV2Config};
+pub use super::provider::ProviderSettings;
 use crate::config::{Problem, Problems, Section};
 use crate::mqtt::tuning::{self, SessionTuning};
 use crate::record::ProviderKind;
-
-/// What the daemon asks of every provider's config type.
-pub trait ProviderSettings {
-    /// The table as written, typed; a provider may clean values up here.
-    fn parse(key: &str, table: toml::Table) -> Result<Self, Vec<Problem>>
-    where
-        Self: Sized + serde::de::DeserializeOwned,
-    {
-        crate::config::typed(table, key)
-    }
-    /// The record's `provider`.
-    fn kind(&self) -> ProviderKind;
-    /// Host and port of the broker.
-    fn broker(&self) -> (&str, u16);
-    /// The subscription filters.
-    fn topics(&self) -> Vec<String>;
-    /// Broker, account identity and its key: the broker allows one live connection per
-    /// pair (per certificate for High Mobility, per GCID for BMW).
-    fn identity(&self) -> (&str, Option<&str>, &'static str);
-    /// The session tuning table, shared by every provider type.
-    fn session(&self) -> &SessionTuning;
-    /// Values that parse but cannot work, by key relative to the table.
-    fn check(&self, p: &mut Problems);
-}
 
 /// The registry: `Variant(config type) = "type"`, one line per provider type.
 macro_rules! providers {

@@ -4,35 +4,16 @@
 pub mod bmw;
 pub mod config;
 pub mod high_mobility;
+pub mod provider;
 pub mod vehicles;
 
+pub use provider::{Env, Malformed};
 pub use vehicles::Vehicles;
 
 use crate::mqtt::{DeliverFn, Session};
 use crate::record::{ProviderKind, Record};
 use chrono::{DateTime, Utc};
 pub use config::ProviderConfig;
-use std::path::Path;
-
-/// A payload we cannot turn into a record; it goes to the dead letter, with this reason.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Malformed {
-    pub reason: String,
-}
-
-impl Malformed {
-    pub fn new(reason: impl Into<String>) -> Malformed {
-        Malformed {
-            reason: reason.into(),
-        }
-    }
-}
-
-impl std::fmt::Display for Malformed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.reason)
-    }
-}
 
 /// Payload → record for one provider kind; the topic helps providers that need it.
 pub fn normalize(
@@ -73,15 +54,6 @@ pub fn normalize_for(
 
 pub fn kind_of(config: &ProviderConfig) -> ProviderKind {
     config.record_kind()
-}
-
-/// Where providers run.
-#[derive(Debug, Clone, Copy)]
-pub struct Env<'a> {
-    pub state_dir: &'a Path,
-    /// Plain TCP instead of TLS: only `vinstream demo` sets it, for its embedded
-    /// loopback broker. No config key reaches it.
-    pub demo_plaintext: bool,
 }
 
 /// Start a provider's session; deliveries go to `out`.

@@ -110,26 +110,12 @@ pub fn reported_right(driver_seat: Option<&Value>) -> Option<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::{ProviderKind, Signal};
-    use std::sync::Arc;
+    use crate::record::testing;
 
     fn seat_report(vin: &str, side: &str) -> Record {
-        Record {
-            id: "hm:1".into(),
-            vin: vin.into(),
-            provider: ProviderKind::HighMobilityV2,
-            source: "hm".into(),
-            message_id: "1".into(),
-            received_at: chrono::Utc::now(),
-            signals: vec![Signal {
-                path: format!("HM.{DRIVER_SEAT}").into(),
-                value: Value::from(side),
-                unit: None,
-                timestamp: None,
-                origin: Arc::from(DRIVER_SEAT),
-                failure: None,
-            }],
-        }
+        let seat = format!("HM.{DRIVER_SEAT}");
+        let side = testing::signal(&seat, Value::from(side), None, None, DRIVER_SEAT);
+        testing::record(vin, "1", vec![side])
     }
 
     #[test]

@@ -10,6 +10,8 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 mod json;
+#[cfg(test)]
+pub(crate) mod testing;
 
 /// Which wire protocol a record came from; it is also the record's `provider` field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

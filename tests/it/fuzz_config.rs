@@ -3,18 +3,12 @@
 //! Loading must never panic: every input is a config or a list of problems, each with
 //! a message and a key that names where it is (or none, for the file as a whole).
 
+use crate::support::json_gen::cases;
 use crate::support::pki;
 use proptest::prelude::*;
 use std::sync::OnceLock;
 use toml::Value;
 use vinstream::settings as config;
-
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(256)
-}
 
 /// A valid config with one of every provider and sink type; the files it names exist.
 fn base() -> &'static (tempfile::TempDir, toml::Table) {

@@ -1,5 +1,6 @@
 //! High Mobility payloads → records, over the fixtures and hand-made cases.
 
+use crate::support::records::assert_record_keys;
 use serde_json::{json, Value};
 use vinstream::providers;
 use vinstream::record::ProviderKind;
@@ -34,19 +35,7 @@ fn docs_sample_becomes_the_spec_record() {
     });
     assert_eq!(got, expected);
     // key order is part of the contract
-    let keys: Vec<&String> = got.as_object().unwrap().keys().collect();
-    assert_eq!(
-        keys,
-        [
-            "id",
-            "vin",
-            "provider",
-            "source",
-            "message_id",
-            "received_at",
-            "signals"
-        ]
-    );
+    assert_record_keys(&got);
     // integer VSS types are JSON integers
     assert!(got["signals"][0]["value"].is_u64());
 }

@@ -5,14 +5,15 @@
 //! reference/sinks.md: template ids and arities, CSV quoting, the 16,184-byte limit.
 
 use crate::support::daemon::Daemon;
-use crate::support::platform::PlatformRig;
+use crate::support::platform::{self, hm, odometer, PlatformRig, HM_APP as APP};
 use crate::support::publisher::{ClientOptions, Collector, Publisher};
-use crate::support::wait;
 use serde_json::{json, Value};
 use std::time::Duration;
 
-const APP: &str = "00000000-0000-0000-0000-000000000000";
-const TOPIC: &str = "live/level13/00000000-0000-0000-0000-000000000000";
+mod smartrest;
+
+use smartrest::{announcements, check, rows, series};
+
 const USER: &str = "t123/vinstream";
 const PASSWORD: &str = "c8y-secret";
 const LIMIT: usize = 16_184;
@@ -44,164 +45,13 @@ impl PlatformRig {
     }
 }
 
-fn hm(id: &str, vin: &str, data: Value) -> (String, Vec<u8>) {
-    let m =
-        json!({"version": 2, "application_id": APP, "message_id": id, "vin": vin, "data": data});
-    (TOPIC.to_string(), m.to_string().into_bytes())
-}
-
-fn odometer(km: f64, ts: &str) -> Value {
-    json!({"diagnostics": {"odometer": [{"data": {"unit": "kilometers", "value": km}, "timestamp": ts}]}})
-}
-
-/// Bytes of the QoS 1 PUBLISH on the wire, fixed header included.
-fn packet_len(topic: &str, payload: usize) -> usize {
-    let remaining = 2 + topic.len() + 2 + payload;
-    let varint = match remaining {
-        0..=127 => 1,
-        128..=16_383 => 2,
-        _ => 3,
-    };
-    1 + varint + remaining
-}
-
-/// Rows of a payload, each split into unescaped fields (quotes with `\"` inside).
-fn parse(payload: &str) -> Vec<Vec<String>> {
-    assert!(payload.ends_with('\n'), "unterminated row in {payload:?}");
-    let (mut rows, mut row, mut field) = (Vec::new(), Vec::new(), String::new());
-    let (mut quoted, mut was_quoted, mut chars) = (false, false, payload.chars().peekable());
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' if quoted && chars.peek() == Some(&'"') => field.push(chars.next().unwrap()),
-            '"' if quoted => quoted = false,
-            '"' if field.is_empty() && !was_quoted => (quoted, was_quoted) = (true, true),
-            '"' => panic!("unescaped quote in {payload:?}"),
-            ',' if !quoted => {
-                row.push(std::mem::take(&mut field));
-                was_quoted = false;
-            }
-            '\n' if !quoted => {
-                row.push(std::mem::take(&mut field));
-                rows.push(std::mem::take(&mut row));
-                was_quoted = false;
-            }
-            _ => field.push(c),
-        }
-    }
-    assert!(!quoted, "unterminated quote in {payload:?}");
-    rows
-}
-
-fn is_time(s: &str) -> bool {
-    chrono::DateTime::parse_from_rfc3339(s).is_ok()
-}
-
-fn is_num(s: &str) -> bool {
-    s.parse::<f64>().is_ok()
-}
-
-/// Every publish checked against the templates; returns (topic, fields) per row in order.
-fn check(msgs: &[(String, Vec<u8>)]) -> Vec<(String, Vec<String>)> {
-    let mut out = Vec::new();
-    for (topic, payload) in msgs {
-        assert!(
-            packet_len(topic, payload.len()) <= LIMIT,
-            "{} bytes",
-            payload.len()
-        );
-        let text = std::str::from_utf8(payload).unwrap();
-        for f in parse(text) {
-            let n = f.len();
-            let ok = match (topic.as_str(), f[0].as_str()) {
-                ("s/us", "100") => n == 3,
-                ("s/us", "101") => n == 4 && f[1] == f[2] && f[3] == "c8y_Vehicle",
-                (t, "201") if t.starts_with("s/us/") => {
-                    n >= 7
-                        && (n - 3) % 4 == 0
-                        && f[1] == "vss_Measurement"
-                        && is_time(&f[2])
-                        && f[3..]
-                            .chunks(4)
-                            .all(|g| !g[0].is_empty() && !g[1].is_empty() && is_num(&g[2]))
-                }
-                (t, "200") if t.starts_with("s/us/") => n == 6 && is_num(&f[3]) && is_time(&f[5]),
-                (t, "402") if t.starts_with("s/us/") => {
-                    n == 6 && is_num(&f[1]) && is_num(&f[2]) && is_time(&f[5])
-                }
-                (t, "400") if t.starts_with("s/us/") => {
-                    n == 4 && !f[2].is_empty() && is_time(&f[3])
-                }
-                _ => false,
-            };
-            assert!(ok, "bad row on {topic}: {f:?} in {text:?}");
-            out.push((topic.clone(), f));
-        }
-    }
-    out
-}
-
-/// Rows on `s/us/{vin}` starting with `id`.
-fn rows<'a>(all: &'a [(String, Vec<String>)], vin: &str, id: &str) -> Vec<&'a Vec<String>> {
-    let topic = format!("s/us/{vin}");
-    all.iter()
-        .filter(|(t, f)| *t == topic && f[0] == id)
-        .map(|(_, f)| f)
-        .collect()
-}
-
-/// 201 series (fragment, series, value, unit, time) of a VIN.
-fn series(all: &[(String, Vec<String>)], vin: &str) -> Vec<[String; 5]> {
-    let mut out = Vec::new();
-    for f in rows(all, vin, "201") {
-        for g in f[3..].chunks(4) {
-            out.push([
-                g[0].clone(),
-                g[1].clone(),
-                g[2].clone(),
-                g[3].clone(),
-                f[2].clone(),
-            ]);
-        }
-    }
-    out
-}
-
-/// Index of every `100`, and the count of `101` per VIN, checking that a VIN's data
-/// always follows its `101` on the same connection (after the latest `100`).
-fn announcements(all: &[(String, Vec<String>)], vin: &str) -> (usize, usize) {
-    let (mut hellos, mut children, mut child_here) = (0, 0, false);
-    for (t, f) in all {
-        match (t.as_str(), f[0].as_str()) {
-            ("s/us", "100") => (hellos, child_here) = (hellos + 1, false),
-            ("s/us", "101") if f[1] == vin => {
-                assert!(hellos > 0, "101 before 100: {all:?}");
-                (children, child_here) = (children + 1, true);
-            }
-            (t, _) if t == format!("s/us/{vin}") => assert!(child_here, "data before 101: {all:?}"),
-            _ => {}
-        }
-    }
-    (hellos, children)
-}
-
 async fn wait_rows(
     d: &Daemon,
     obs: &Collector,
     what: &str,
     done: impl Fn(&[(String, Vec<String>)]) -> bool,
 ) -> Vec<(String, Vec<String>)> {
-    let got = wait::try_until_async(T, || {
-        let all = check(&obs.messages());
-        done(&all).then_some(all)
-    })
-    .await;
-    got.unwrap_or_else(|| {
-        panic!(
-            "timed out waiting for {what}; rows {:?}; daemon log:\n{}",
-            check(&obs.messages()),
-            d.stderr_tail(40)
-        )
-    })
+    platform::wait_observed(d, obs, T, &what, check, |all| done(all)).await
 }
 
 fn has_odometer(all: &[(String, Vec<String>)], vin: &str, metres: &str) -> bool {
@@ -388,14 +238,11 @@ async fn c8y_a_platform_restart_creates_device_and_children_again_and_loses_noth
     p.publish_all([hm("r-1", VIN_A, odometer(1.0, T1))]).await;
     wait_rows(&d, &obs, "r-1", |all| has_odometer(all, VIN_A, "1000")).await;
 
-    rig.platform.stop();
-    let mark = d.stderr_mark();
-    p.publish_all([
+    let down = [
         hm("r-2", VIN_A, odometer(2.0, T1)),
         hm("r-3", VIN_B, odometer(3.0, T1)),
-    ])
-    .await;
-    d.wait_stderr_since(mark, "sink did not accept the batch", T);
+    ];
+    rig.publish_while_platform_down(&d, &p, down, T).await;
     rig.platform.start_again();
     let all = wait_rows(&d, &obs, "r-2 and r-3", |all| {
         has_odometer(all, VIN_A, "2000") && has_odometer(all, VIN_B, "3000")
@@ -414,13 +261,10 @@ async fn c8y_nothing_is_acked_to_the_provider_while_the_platform_is_down() {
     p.publish_all([hm("k-0", VIN_A, odometer(0.5, T1))]).await;
     wait_rows(&d, &obs, "k-0", |all| has_odometer(all, VIN_A, "500")).await;
 
-    rig.platform.stop();
-    let mark = d.stderr_mark();
     // distinct times: one VIN's values of one time and series collapse to the latest
     let at = |i: usize| format!("2026-11-21T10:00:0{i}Z");
-    p.publish_all((1..=5).map(|i| hm(&format!("k-{i}"), VIN_A, odometer(i as f64, &at(i)))))
-        .await;
-    d.wait_stderr_since(mark, "sink did not accept the batch", T);
+    let down = (1..=5).map(|i| hm(&format!("k-{i}"), VIN_A, odometer(i as f64, &at(i))));
+    rig.publish_while_platform_down(&d, &p, down, T).await;
     // Had the daemon acked them, this crash would lose them.
     d.kill();
     rig.platform.start_again();
@@ -451,11 +295,7 @@ async fn c8y_a_record_whose_vin_cannot_be_a_device_goes_to_the_dead_letter() {
         series(all, VIN_A).iter().any(|s| s[2] == "4000")
     })
     .await;
-    let letters = wait::try_until(T, || {
-        let l = rig.dead_letters();
-        (!l.is_empty()).then_some(l)
-    })
-    .unwrap_or_else(|| panic!("no dead letter; log:\n{}", d.stderr_tail(30)));
+    let letters = rig.wait_dead_letters(&d, T);
     assert_eq!(letters.len(), 1, "{letters:?}");
     let l = &letters[0];
     assert_eq!(l["sink"], "c8y");

@@ -317,13 +317,7 @@ async fn over_tls_a_nats_down_at_start_and_a_missing_stream_hold_records_until_f
         .await
         .expect("TLS client");
     let js = jetstream::new(client);
-    js.create_stream(jetstream::stream::Config {
-        name: STREAM.into(),
-        subjects: vec!["vehicles.>".into()],
-        ..Default::default()
-    })
-    .await
-    .expect("create the stream");
+    nats::create_vehicles_stream(&js, STREAM).await;
     wait_stream(&js, 5, "the 5 held records").await;
     assert_exactly_once(&nats::stream_messages(&js, STREAM).await, 0..5);
 }

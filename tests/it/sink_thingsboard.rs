@@ -4,15 +4,12 @@
 //! `v1/gateway/#` checks every publish against the gateway API of reference/sinks.md.
 
 use crate::support::daemon::Daemon;
-use crate::support::platform::PlatformRig;
+use crate::support::platform::{self, hm, odometer, packet_len, PlatformRig, HM_APP as APP};
 use crate::support::publisher::Collector;
-use crate::support::wait;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-const APP: &str = "00000000-0000-0000-0000-000000000000";
-const TOPIC: &str = "live/level13/00000000-0000-0000-0000-000000000000";
 const TOKEN: &str = "tb-gateway-token-1";
 const T: Duration = Duration::from_secs(40);
 const T1: &str = "2026-11-21T10:00:00Z";
@@ -46,12 +43,6 @@ impl PlatformRig {
     }
 }
 
-fn hm(id: &str, vin: &str, data: Value) -> (String, Vec<u8>) {
-    let m =
-        json!({"version": 2, "application_id": APP, "message_id": id, "vin": vin, "data": data});
-    (TOPIC.to_string(), m.to_string().into_bytes())
-}
-
 const ODO: &str = "Vehicle.TraveledDistance";
 
 /// The odometer key of `vin` at `ts`, as `wait_values` wants it.
@@ -61,21 +52,6 @@ fn odo<'a>(vin: &'a str, ts: &str) -> (&'a str, i64, &'static str) {
 
 fn key(vin: &str, ts: i64, k: &str) -> (String, i64, String) {
     (vin.to_string(), ts, k.to_string())
-}
-
-fn odometer(km: f64, ts: &str) -> Value {
-    json!({"diagnostics": {"odometer": [{"data": {"unit": "kilometers", "value": km}, "timestamp": ts}]}})
-}
-
-/// Bytes of the QoS 1 PUBLISH on the wire, fixed header included.
-fn packet_len(topic: &str, payload: usize) -> usize {
-    let remaining = 2 + topic.len() + 2 + payload;
-    let varint = match remaining {
-        0..=127 => 1,
-        128..=16_383 => 2,
-        _ => 3,
-    };
-    1 + varint + remaining
 }
 
 /// One observed publish, checked against the gateway API.
@@ -163,21 +139,13 @@ async fn wait_values(
     limit: usize,
     want: &[(&str, i64, &str)],
 ) -> Vec<Seen> {
-    let got = wait::try_until_async(T, || {
-        let seen = check(&obs.messages(), limit);
-        let all = values(&seen);
+    let decode = |m: &[(String, Vec<u8>)]| check(m, limit);
+    platform::wait_observed(d, obs, T, &want, decode, |seen| {
+        let all = values(seen);
         want.iter()
             .all(|(v, ts, k)| all.contains_key(&(v.to_string(), *ts, k.to_string())))
-            .then_some(seen)
     })
-    .await;
-    got.unwrap_or_else(|| {
-        panic!(
-            "timed out waiting for {want:?}; seen {:?}; daemon log:\n{}",
-            check(&obs.messages(), limit),
-            d.stderr_tail(40)
-        )
-    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -312,14 +280,11 @@ async fn tb_a_platform_restart_reannounces_devices_and_loses_nothing() {
         .await;
     wait_values(&d, &obs, 65536, &[odo(VIN_A, "2026-11-21T10:00:01Z")]).await;
 
-    rig.platform.stop();
-    let mark = d.stderr_mark();
-    p.publish_all([
+    let down = [
         hm("r-2", VIN_A, odometer(2.0, "2026-11-21T10:00:02Z")),
         hm("r-3", VIN_B, odometer(3.0, "2026-11-21T10:00:03Z")),
-    ])
-    .await;
-    d.wait_stderr_since(mark, "sink did not accept the batch", T);
+    ];
+    rig.publish_while_platform_down(&d, &p, down, T).await;
     rig.platform.start_again();
     let want = [
         odo(VIN_A, "2026-11-21T10:00:02Z"),
@@ -357,17 +322,12 @@ async fn tb_nothing_is_acked_to_the_provider_while_the_platform_is_down() {
         .await;
     wait_values(&d, &obs, 65536, &[odo(VIN_A, "2026-11-21T10:00:00Z")]).await;
 
-    rig.platform.stop();
-    let mark = d.stderr_mark();
     let times: Vec<String> = (1..=5).map(|i| format!("2026-11-21T10:00:0{i}Z")).collect();
-    p.publish_all(
-        times
-            .iter()
-            .enumerate()
-            .map(|(i, ts)| hm(&format!("k-{}", i + 1), VIN_A, odometer(i as f64 + 1.0, ts))),
-    )
-    .await;
-    d.wait_stderr_since(mark, "sink did not accept the batch", T);
+    let down = times
+        .iter()
+        .enumerate()
+        .map(|(i, ts)| hm(&format!("k-{}", i + 1), VIN_A, odometer(i as f64 + 1.0, ts)));
+    rig.publish_while_platform_down(&d, &p, down, T).await;
     // Had the daemon acked them, this crash would lose them.
     d.kill();
     rig.platform.start_again();
@@ -395,11 +355,7 @@ async fn tb_a_value_too_large_for_any_publish_goes_to_the_dead_letter() {
     let p = rig.provider().await;
     p.publish_all([hm("tb-oversize", VIN_A, data)]).await;
     wait_values(&d, &obs, 1024, &[odo(VIN_A, T1)]).await;
-    let letters = wait::try_until(T, || {
-        let l = rig.dead_letters();
-        (!l.is_empty()).then_some(l)
-    })
-    .unwrap_or_else(|| panic!("no dead letter; log:\n{}", d.stderr_tail(30)));
+    let letters = rig.wait_dead_letters(&d, T);
     assert_eq!(letters.len(), 1, "{letters:?}");
     let l = &letters[0];
     assert_eq!(l["sink"], "tb");

@@ -11,6 +11,8 @@
 //! - [`daemon`]: spawns the binary under test and collects stdout JSON records / stderr.
 //! - [`platform`]: the ThingsBoard/Cumulocity rig (provider broker, platform broker, daemon).
 //! - [`home_assistant`]: a real Home Assistant Core (cached venv) with MQTT and a token.
+//! - [`json_gen`]: the proptest generators of arbitrary JSON and the case count.
+//! - [`records`]: the checks every normalization test makes of a record's JSON line.
 //! - [`smallfs`]: a small tmpfs to fill, for real ENOSPC.
 //! - [`rig`]: the single-broker rig (temp dir, PKI, mTLS Mosquitto) of faults, NATS, HM V2.
 #![allow(dead_code)]
@@ -20,6 +22,7 @@ pub mod configs;
 pub mod daemon;
 pub mod home_assistant;
 pub mod http_server;
+pub mod json_gen;
 pub mod mosquitto;
 pub mod nats;
 pub mod oauth;
@@ -27,6 +30,7 @@ pub mod pki;
 pub mod platform;
 pub mod proxy;
 pub mod publisher;
+pub mod records;
 pub mod rig;
 pub mod schema_gen;
 pub mod smallfs;

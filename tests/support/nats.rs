@@ -246,6 +246,17 @@ pub async fn client(url: &str) -> async_nats::Client {
 }
 
 /// How many messages the stream holds (0 when it does not exist yet).
+/// Creates the stream `name` over `vehicles.>`, where the tests' subject templates fall.
+pub async fn create_vehicles_stream(js: &async_nats::jetstream::Context, name: &str) {
+    js.create_stream(async_nats::jetstream::stream::Config {
+        name: name.into(),
+        subjects: vec!["vehicles.>".into()],
+        ..Default::default()
+    })
+    .await
+    .expect("create the stream");
+}
+
 pub async fn stream_len(js: &async_nats::jetstream::Context, stream: &str) -> u64 {
     match js.get_stream(stream).await {
         Ok(mut s) => s.info().await.map(|i| i.state.messages).unwrap_or(0),

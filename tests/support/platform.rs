@@ -8,8 +8,64 @@ use super::daemon::Daemon;
 use super::mosquitto::{self, Mosquitto, MosquittoOptions};
 use super::pki::{self, Pki};
 use super::publisher::{ClientOptions, Collector, Publisher};
+use super::wait;
+use serde_json::{json, Value};
+use std::fmt::Debug;
 use std::path::Path;
 use std::time::Duration;
+
+/// The High Mobility application the platform tests' provider config names.
+pub const HM_APP: &str = "00000000-0000-0000-0000-000000000000";
+/// The topic High Mobility V2 publishes `HM_APP`'s messages on.
+pub const HM_TOPIC: &str = "live/level13/00000000-0000-0000-0000-000000000000";
+
+/// A High Mobility V2 message of `HM_APP` for `vin`, as (topic, payload).
+pub fn hm(id: &str, vin: &str, data: Value) -> (String, Vec<u8>) {
+    let m =
+        json!({"version": 2, "application_id": HM_APP, "message_id": id, "vin": vin, "data": data});
+    (HM_TOPIC.to_string(), m.to_string().into_bytes())
+}
+
+/// High Mobility `data` holding one odometer reading in kilometres at `ts`.
+pub fn odometer(km: f64, ts: &str) -> Value {
+    json!({"diagnostics": {"odometer": [{"data": {"unit": "kilometers", "value": km}, "timestamp": ts}]}})
+}
+
+/// Bytes of the QoS 1 PUBLISH on the wire, fixed header included: the tests' own count,
+/// to check the sinks' payload limits against (not the code under test's).
+pub fn packet_len(topic: &str, payload: usize) -> usize {
+    let remaining = 2 + topic.len() + 2 + payload;
+    let varint = match remaining {
+        0..=127 => 1,
+        128..=16_383 => 2,
+        _ => 3,
+    };
+    1 + varint + remaining
+}
+
+/// Waits until what `obs` received, decoded (and checked) by `decode`, satisfies `done`;
+/// panics after `t` naming `what`, with what was seen and the daemon's log.
+pub async fn wait_observed<S: Debug>(
+    d: &Daemon,
+    obs: &Collector,
+    t: Duration,
+    what: &dyn Debug,
+    decode: impl Fn(&[(String, Vec<u8>)]) -> S,
+    done: impl Fn(&S) -> bool,
+) -> S {
+    let got = wait::try_until_async(t, || {
+        let seen = decode(&obs.messages());
+        done(&seen).then_some(seen)
+    })
+    .await;
+    got.unwrap_or_else(|| {
+        panic!(
+            "timed out waiting for {what:?}; seen {:?}; daemon log:\n{}",
+            decode(&obs.messages()),
+            d.stderr_tail(40)
+        )
+    })
+}
 
 pub struct PlatformRig {
     pub dir: tempfile::TempDir,
@@ -72,5 +128,29 @@ impl PlatformRig {
 
     pub async fn provider(&self) -> Publisher {
         Publisher::connect_v5(self.provider.port(), &self.pki).await
+    }
+
+    /// Stops the platform broker, publishes `msgs` to the provider and waits until the
+    /// daemon's sink failed a batch: the messages are in the daemon, unacked.
+    pub async fn publish_while_platform_down(
+        &mut self,
+        d: &Daemon,
+        p: &Publisher,
+        msgs: impl IntoIterator<Item = (String, Vec<u8>)>,
+        t: Duration,
+    ) {
+        self.platform.stop();
+        let mark = d.stderr_mark();
+        p.publish_all(msgs).await;
+        d.wait_stderr_since(mark, "sink did not accept the batch", t);
+    }
+
+    /// The dead letter's entries once there are any; panics after `t` with the daemon's log.
+    pub fn wait_dead_letters(&self, d: &Daemon, t: Duration) -> Vec<Value> {
+        wait::try_until(t, || {
+            let l = self.dead_letters();
+            (!l.is_empty()).then_some(l)
+        })
+        .unwrap_or_else(|| panic!("no dead letter; log:\n{}", d.stderr_tail(30)))
     }
 }

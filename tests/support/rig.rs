@@ -5,7 +5,9 @@
 
 use super::mosquitto::{Mosquitto, MosquittoOptions};
 use super::pki::{self, Pki};
+use super::platform::{HM_APP, HM_TOPIC};
 use super::publisher::Publisher;
+use serde_json::json;
 use std::path::PathBuf;
 
 pub struct BrokerRig {
@@ -30,4 +32,15 @@ impl BrokerRig {
     pub async fn publisher(&self) -> Publisher {
         Publisher::connect_v5(self.broker.port(), &self.pki).await
     }
+}
+
+/// Message `i` of a High Mobility V2 stream of `HM_APP`: id `msg-{i:05}`, one of 50 VINs,
+/// an odometer of `i` km and a location, as (topic, payload).
+pub fn numbered_message(i: usize) -> (String, Vec<u8>) {
+    let payload = json!({
+        "version": 2, "application_id": HM_APP, "message_id": format!("msg-{i:05}"), "vin": format!("VIN{:04}", i % 50),
+        "data": {"diagnostics": {"odometer": [{"data": {"unit": "kilometers", "value": i}, "timestamp": "2026-11-21T10:00:00Z"}]},
+                 "vehicle_location": {"coordinates": [{"data": {"latitude": 48.1, "longitude": 11.5}}]}}
+    });
+    (HM_TOPIC.to_string(), payload.to_string().into_bytes())
 }

@@ -1,5 +1,6 @@
 use super::*;
-use redb::ReadableDatabase;
+use redb::{ReadableDatabase, TableDefinition};
+use std::time::UNIX_EPOCH;
 
 const HOUR: Duration = Duration::from_secs(3600);
 

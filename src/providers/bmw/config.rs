@@ -4,7 +4,7 @@
 use crate::config::values::Duration;
 use crate::config::{Problem, Problems};
 use crate::mqtt::tuning::SessionTuning;
-use crate::providers::config::ProviderSettings;
+use crate::providers::provider::ProviderSettings;
 use crate::record::ProviderKind;
 use serde::Deserialize;
 use std::path::PathBuf;

@@ -10,9 +10,9 @@ use super::config::BmwConfig;
 use super::oauth::{OAuth, OAuthError};
 use super::tokens::TokenSet;
 use crate::mqtt::backoff::Backoff;
-use crate::mqtt::tls::{self, TlsFiles};
-use crate::mqtt::{ConnectOptions, CredentialsHandle, DeliverFn, Protocol, Session, SessionSpec};
-use crate::providers::Env;
+use crate::mqtt::tls::TlsFiles;
+use crate::mqtt::{CredentialsHandle, DeliverFn, Protocol, Session, SessionSpec};
+use crate::providers::provider::{self, Connection, Env};
 use chrono::Utc;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -59,34 +59,19 @@ pub async fn start(
             }
         }
     }
-    let tls = if env.demo_plaintext {
-        None
-    } else {
-        Some(
-            tls::client_config(&TlsFiles {
-                ca_file: c.ca_file.clone(),
-                client_cert: None,
-                server_name: c.server_name.clone(),
-            })
-            .map_err(|e| format!("providers.{name}: {e}"))?,
-        )
-    };
-    let s = &c.session;
-    let options = ConnectOptions {
+    let connection = Connection {
         protocol: Protocol::V311,
         host: c.host.clone(),
         port: c.port,
         client_id: c.gcid.clone(),
-        server_name: c.server_name.clone(),
-        tls,
+        tls: TlsFiles {
+            ca_file: c.ca_file.clone(),
+            client_cert: None,
+            server_name: c.server_name.clone(),
+        },
         credentials: Some((c.gcid.clone(), tokens.id_token.clone())),
-        keep_alive: s.keep_alive.0,
-        session_expiry_secs: u32::try_from(s.session_expiry.0.as_secs()).unwrap_or(u32::MAX),
-        receive_maximum: s.receive_maximum,
-        max_packet_size: u32::try_from(s.max_packet_size.0).unwrap_or(u32::MAX),
-        connect_timeout: s.connect_timeout.0,
-        max_in_flight: usize::try_from(s.max_in_flight.0).unwrap_or(usize::MAX),
     };
+    let options = provider::connect_options(name, env, connection, &c.session)?;
     info!(provider = %name, host = %c.host, port = c.port, gcid = %c.gcid,
         topics = ?c.topic_filters(), valid_until = %tokens.expires_at(), "starting BMW CarData provider");
     let spec = SessionSpec {

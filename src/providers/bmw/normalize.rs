@@ -13,8 +13,7 @@ use super::mapping::{self, Rule};
 use super::read::{
     fits, flag, is_no_data, is_zero_width, lookup, number, remove_zero_width, unit_name,
 };
-use crate::providers::high_mobility::normalize::hex_sha256;
-use crate::providers::Malformed;
+use crate::providers::provider::{hex_sha256, Malformed};
 use crate::record::{normalize_timestamp, ProviderKind, Record, Signal};
 use crate::vss::{self, units};
 use chrono::{DateTime, Utc};

@@ -3,7 +3,7 @@
 
 use crate::config::Problems;
 use crate::mqtt::tuning::{MqttProtocol, SessionTuning};
-use crate::providers::config::ProviderSettings;
+use crate::providers::provider::ProviderSettings;
 use crate::record::ProviderKind;
 use serde::Deserialize;
 use std::path::PathBuf;

@@ -3,14 +3,15 @@
 
 pub mod config;
 pub mod mapping;
+mod node;
 pub mod normalize;
 pub mod rules;
 
 use crate::mqtt::backoff::Backoff;
-use crate::mqtt::tls::{self, TlsFiles};
+use crate::mqtt::tls::TlsFiles;
 use crate::mqtt::tuning::{MqttProtocol, SessionTuning};
 use crate::mqtt::{ConnectOptions, DeliverFn, Protocol, Session, SessionSpec};
-use crate::providers::Env;
+use crate::providers::provider::{self, Connection, Env};
 use config::{HighMobilityV1Config, HighMobilityV2Config};
 use std::path::{Path, PathBuf};
 
@@ -32,34 +33,19 @@ fn connect_options(
     protocol: Protocol,
     client_id: String,
 ) -> Result<ConnectOptions, String> {
-    let tls = if env.demo_plaintext {
-        None
-    } else {
-        Some(
-            tls::client_config(&TlsFiles {
-                ca_file: Some(PathBuf::from(e.ca_file)),
-                client_cert: Some((PathBuf::from(e.cert_file), PathBuf::from(e.key_file))),
-                server_name: e.server_name.cloned(),
-            })
-            .map_err(|err| format!("providers.{name}: {err}"))?,
-        )
-    };
-    let s = e.session;
-    Ok(ConnectOptions {
+    let connection = Connection {
         protocol,
         host: e.host.to_string(),
         port: e.port,
         client_id,
-        server_name: e.server_name.cloned(),
-        tls,
+        tls: TlsFiles {
+            ca_file: Some(PathBuf::from(e.ca_file)),
+            client_cert: Some((PathBuf::from(e.cert_file), PathBuf::from(e.key_file))),
+            server_name: e.server_name.cloned(),
+        },
         credentials: None,
-        keep_alive: s.keep_alive.0,
-        session_expiry_secs: u32::try_from(s.session_expiry.0.as_secs()).unwrap_or(u32::MAX),
-        receive_maximum: s.receive_maximum,
-        max_packet_size: u32::try_from(s.max_packet_size.0).unwrap_or(u32::MAX),
-        connect_timeout: s.connect_timeout.0,
-        max_in_flight: usize::try_from(s.max_in_flight.0).unwrap_or(usize::MAX),
-    })
+    };
+    provider::connect_options(name, env, connection, e.session)
 }
 
 const REFUSAL_HINT: &str = "check `topic` / `share_group` and that this application's \

@@ -1,33 +1,16 @@
 use super::*;
-use crate::record::{ProviderKind, Signal};
+use crate::record::{testing, Signal};
 use serde_json::json;
 
 const RECEIVED: &str = "2026-11-21T22:40:00.123Z";
 const LIMIT: usize = 16_184;
 
 fn sig(path: &str, value: Value, unit: Option<&str>, ts: Option<&str>) -> Signal {
-    Signal {
-        path: path.to_string().into(),
-        value,
-        unit: unit.map(|u| u.to_string().into()),
-        timestamp: ts.map(std::sync::Arc::from),
-        origin: "test".into(),
-        failure: None,
-    }
+    testing::signal(path, value, unit, ts, "test")
 }
 
 fn rec(vin: &str, signals: Vec<Signal>) -> Arc<Record> {
-    Arc::new(Record {
-        id: format!("hm:{vin}"),
-        vin: vin.into(),
-        provider: ProviderKind::HighMobilityV2,
-        source: "hm".into(),
-        message_id: vin.into(),
-        received_at: DateTime::parse_from_rfc3339(RECEIVED)
-            .unwrap()
-            .with_timezone(&Utc),
-        signals,
-    })
+    Arc::new(testing::record_at(vin, vin, signals, RECEIVED))
 }
 
 /// All rows of all publishes, checking each publish ends with a full row.

@@ -11,13 +11,12 @@
 pub mod format;
 
 pub mod config;
-use super::mqtt_out::{self, MqttOut, Options, Publish};
+use super::mqtt_out::{self, Announced, MqttOut, Options, Publish};
 use super::sink::{Refusal, Sink, SinkError};
 use crate::config::Problems;
 use crate::record::Record;
 use async_trait::async_trait;
 use config::CumulocitySinkConfig;
-use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -98,9 +97,8 @@ pub async fn build(
 
 #[derive(Default)]
 struct State {
-    /// Connection whose children were created.
-    epoch: u64,
-    children: HashSet<String>,
+    /// The child devices created on the current connection.
+    children: Announced,
     events: format::EventMemory,
 }
 
@@ -126,21 +124,15 @@ impl Sink for CumulocitySink {
     /// Records whose VIN cannot be a topic level and rows too large for one publish are
     /// refused (retrying could never send them); the rest of the batch goes through.
     async fn accept_refusing(&self, batch: &[Arc<Record>]) -> Result<Vec<Refusal>, SinkError> {
-        let mut st = self.state.lock().await;
+        let mut guard = self.state.lock().await;
+        let st = &mut *guard;
         let epoch = self.out.ready_epoch().await.map_err(SinkError::Other)?;
-        if st.epoch != epoch {
-            st.epoch = epoch;
-            st.children.clear();
-        }
+        let created = st.children.on(epoch);
         let out = format::batch_rows(batch, self.use_201, MAX_PACKET, &st.events);
         if out.nulls > 0 {
             debug!(sink = %self.name, signals = out.nulls, "null (failure) values left out");
         }
-        let new: Vec<&String> = out
-            .vins
-            .iter()
-            .filter(|v| !st.children.contains(*v))
-            .collect();
+        let new: Vec<&String> = out.vins.iter().filter(|v| !created.contains(*v)).collect();
         let children: Vec<String> = new
             .iter()
             .map(|v| format::child(v, &self.child_type))
@@ -152,7 +144,7 @@ impl Sink for CumulocitySink {
             .await
             .map_err(SinkError::Other)?;
         let new: Vec<String> = new.into_iter().cloned().collect();
-        st.children.extend(new);
+        created.extend(new);
         st.events.extend(out.remembered);
         let mut refused = out.oversize;
         refused.extend(

@@ -4,7 +4,8 @@
 //! as one JSON object keyed by path). Pure data in, messages out: no connection here.
 
 use super::config::Entities;
-use super::entities::{entity, Entity, Kind};
+use super::entities::{entity, Entity};
+use super::row::Kind;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashSet};
 

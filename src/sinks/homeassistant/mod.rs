@@ -22,6 +22,7 @@ pub mod discovery;
 #[cfg(test)]
 mod discovery_tests;
 pub mod entities;
+mod row;
 mod table;
 #[cfg(test)]
 mod table_tests;

@@ -8,7 +8,7 @@
 //! distances in metres (VSS) become kilometres (`scale` 0.001). Device classes follow
 //! Home Assistant's rules: `lock` is on when *unlocked*, so `IsLocked` is inverted.
 
-use super::entities::{Kind, Row, StateClass::*};
+use super::row::{Kind, Row, StateClass::*};
 
 const fn row(path: &'static str, name: &'static str, kind: Kind) -> Row {
     Row { path, name, kind }
@@ -18,7 +18,7 @@ const fn row(path: &'static str, name: &'static str, kind: Kind) -> Row {
 const fn num(
     unit: &'static str,
     device_class: Option<&'static str>,
-    state_class: super::entities::StateClass,
+    state_class: super::row::StateClass,
 ) -> Kind {
     Kind::Sensor {
         unit: Some(unit),
@@ -29,7 +29,7 @@ const fn num(
 }
 
 /// A distance in metres shown in kilometres.
-const fn km(state_class: super::entities::StateClass) -> Kind {
+const fn km(state_class: super::row::StateClass) -> Kind {
     Kind::Sensor {
         unit: Some("km"),
         device_class: Some("distance"),

@@ -2,7 +2,8 @@
 //! Assistant's rules for device classes and units.
 
 use super::config::Entities;
-use super::entities::{entity, ha_unit, lookup, Kind};
+use super::entities::{entity, ha_unit, lookup};
+use super::row::Kind;
 use super::table::ROWS;
 use crate::providers::{bmw, high_mobility};
 use crate::vss::{catalogue, Datatype};
@@ -210,7 +211,7 @@ fn vendor_signals_only_with_all_and_disabled() {
 /// SPEC.md §6: the odometer is `total_increasing`, every other number `measurement`.
 #[test]
 fn only_the_odometer_is_total_increasing() {
-    use super::entities::StateClass;
+    use super::row::StateClass;
     for row in ROWS {
         if let Kind::Sensor {
             state_class: Some(c),

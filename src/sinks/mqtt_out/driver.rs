@@ -2,7 +2,12 @@
 //! described in the parent module: a publish leaves only as part of the job registered
 //! for its connection, and a lost connection fails that job.
 
-use super::*;
+use super::jobs::{Job, OnMessage, Publish, Shared};
+use crate::mqtt::backoff::Backoff;
+use rumqttc::{AsyncClient, Event, EventLoop, Outgoing, Packet, QoS, SubscribeReasonCode};
+use std::collections::HashSet;
+use std::sync::Arc;
+use tracing::{debug, info, warn};
 
 pub(super) struct Driver {
     pub(super) sink: String,

@@ -12,52 +12,23 @@
 //! the pipeline retries the whole batch, and the sink re-announces what a new connection
 //! needs first.
 
-use crate::mqtt::backoff::Backoff;
 use crate::mqtt::tls::client_config;
 pub use crate::mqtt::tls::TlsFiles;
-use rumqttc::{
-    AsyncClient, Event, EventLoop, MqttOptions, Outgoing, Packet, QoS, SubscribeReasonCode,
-    TlsConfiguration, Transport,
-};
+use rumqttc::{AsyncClient, MqttOptions, QoS, TlsConfiguration, Transport};
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{oneshot, watch};
-use tracing::{debug, info, warn};
 
 mod driver;
+mod jobs;
 use driver::Driver;
+use jobs::{Job, Shared, State};
+pub use jobs::{OnMessage, Publish};
 
 /// Publishes registered as one job; the request channel always has room for a whole one.
 pub const CHUNK: usize = 64;
-
-/// One message to send.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Publish {
-    pub topic: String,
-    pub payload: Vec<u8>,
-    /// Kept by the broker for later subscribers (Home Assistant's discovery and state).
-    pub retain: bool,
-}
-
-impl Publish {
-    pub fn new(topic: impl Into<String>, payload: impl Into<Vec<u8>>) -> Publish {
-        Publish {
-            topic: topic.into(),
-            payload: payload.into(),
-            retain: false,
-        }
-    }
-
-    /// A publish the broker retains.
-    pub fn retained(topic: impl Into<String>, payload: impl Into<Vec<u8>>) -> Publish {
-        Publish {
-            retain: true,
-            ..Publish::new(topic, payload)
-        }
-    }
-}
 
 /// Bytes a QoS 1 PUBLISH of `payload_len` bytes to `topic` takes on the wire, fixed header
 /// included (the figure platform payload limits are checked against).
@@ -109,6 +80,26 @@ pub fn tls_config_files(
     client_config(files).map(Some)
 }
 
+/// The devices (by VIN) a platform sink announced on the current connection. A platform
+/// forgets them with the connection, so a new connection (`epoch` of
+/// [`MqttOut::ready_epoch`]) starts with none and each device is announced again.
+#[derive(Debug, Default)]
+pub struct Announced {
+    epoch: u64,
+    vins: HashSet<String>,
+}
+
+impl Announced {
+    /// The VINs announced on connection `epoch`: none when it is a new connection.
+    pub fn on(&mut self, epoch: u64) -> &mut HashSet<String> {
+        if self.epoch != epoch {
+            self.epoch = epoch;
+            self.vins.clear();
+        }
+        &mut self.vins
+    }
+}
+
 /// Everything needed to open (and reopen) the connection.
 pub struct Options {
     /// The sink's config name, for logs.
@@ -139,38 +130,6 @@ pub struct Options {
     pub ack_timeout: Duration,
     /// How long `ready_epoch` waits for a connection before giving up.
     pub ready_wait: Duration,
-}
-
-/// Called with (topic, payload) of every message from a subscription.
-pub type OnMessage = Box<dyn Fn(&str, &[u8]) + Send + Sync>;
-
-type Reply = oneshot::Sender<Result<(), String>>;
-
-struct Job {
-    /// Publishes not PUBACKed yet.
-    remaining: usize,
-    /// Packet ids of those that went out.
-    outstanding: HashSet<u16>,
-    /// None: the greeting, whose completion makes the connection ready.
-    reply: Option<Reply>,
-}
-
-#[derive(Default)]
-struct State {
-    /// Incremented on every CONNACK: identifies the connection.
-    epoch: u64,
-    connected: bool,
-    job: Option<Job>,
-    last_error: Option<String>,
-}
-
-struct Shared {
-    state: Mutex<State>,
-    /// Some(epoch) while that connection is ready for jobs.
-    ready: watch::Sender<Option<u64>>,
-    /// A sink gave up on connection `epoch` (e.g. no PUBACK in time): drop it.
-    kill: watch::Sender<Option<(u64, String)>>,
-    stop: watch::Sender<bool>,
 }
 
 /// The request side: cheap to share, used by the sink.

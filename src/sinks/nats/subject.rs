@@ -157,18 +157,12 @@ pub fn payload(record: &Record) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::ProviderKind;
+    use crate::record::testing;
 
     fn record(vin: &str, source: &str) -> Record {
-        Record {
-            id: "hm:1".into(),
-            vin: vin.into(),
-            provider: ProviderKind::HighMobilityV2,
-            source: source.into(),
-            message_id: "1".into(),
-            received_at: chrono::Utc::now(),
-            signals: vec![],
-        }
+        let mut r = testing::record(vin, "1", vec![]);
+        r.source = source.into();
+        r
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::config::values::Duration as ConfigDuration;
-use crate::record::ProviderKind;
+use crate::record::testing;
 
 fn config(url: &str) -> NatsSinkConfig {
     NatsSinkConfig {
@@ -29,16 +29,11 @@ fn closed_port() -> u16 {
     l.local_addr().unwrap().port()
 }
 
+/// A record whose id is `id` as it is (no `hm:` prefix).
 fn record(id: &str) -> Arc<Record> {
-    Arc::new(Record {
-        id: id.into(),
-        vin: "VIN1".into(),
-        provider: ProviderKind::HighMobilityV2,
-        source: "hm".into(),
-        message_id: id.into(),
-        received_at: chrono::Utc::now(),
-        signals: vec![],
-    })
+    let mut r = testing::record("VIN1", id, vec![]);
+    r.id = id.into();
+    Arc::new(r)
 }
 
 async fn build_err(c: &NatsSinkConfig) -> String {

@@ -14,13 +14,12 @@ pub mod format;
 mod tests;
 
 pub mod config;
-use super::mqtt_out::{self, MqttOut, Options};
+use super::mqtt_out::{self, Announced, MqttOut, Options};
 use super::sink::{Refusal, Sink, SinkError};
 use crate::config::Problems;
 use crate::record::Record;
 use async_trait::async_trait;
 use config::{KeyStyle, ThingsboardSinkConfig};
-use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -106,20 +105,14 @@ fn start(
     })
 }
 
-/// The VINs already connected on connection `epoch`.
-#[derive(Default)]
-struct Announced {
-    epoch: u64,
-    vins: HashSet<String>,
-}
-
 pub struct ThingsboardSink {
     name: String,
     device_type: String,
     key_style: KeyStyle,
     max_packet: usize,
     out: MqttOut,
-    /// Also serializes `accept`: one batch in flight at a time.
+    /// The VINs connected on the current connection. Also serializes `accept`: one batch
+    /// in flight at a time.
     announced: Mutex<Announced>,
 }
 
@@ -138,13 +131,10 @@ impl Sink for ThingsboardSink {
     async fn accept_refusing(&self, batch: &[Arc<Record>]) -> Result<Vec<Refusal>, SinkError> {
         let mut announced = self.announced.lock().await;
         let epoch = self.out.ready_epoch().await.map_err(SinkError::Other)?;
-        if announced.epoch != epoch {
-            announced.epoch = epoch;
-            announced.vins.clear();
-        }
+        let connected = announced.on(epoch);
         let mut new = Vec::new();
         for r in batch {
-            if !announced.vins.contains(&r.vin) && !new.contains(&r.vin) {
+            if !connected.contains(&r.vin) && !new.contains(&r.vin) {
                 new.push(r.vin.clone());
             }
         }
@@ -161,7 +151,7 @@ impl Sink for ThingsboardSink {
             .publish_all(epoch, &publishes)
             .await
             .map_err(SinkError::Other)?;
-        announced.vins.extend(new);
+        connected.extend(new);
         Ok(t.oversize)
     }
 

@@ -5,8 +5,7 @@
 
 use super::*;
 use crate::config::values::ByteSize;
-use crate::record::{ProviderKind, Signal};
-use chrono::Utc;
+use crate::record::testing;
 use serde_json::json;
 use std::sync::Mutex as StdMutex;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -117,22 +116,14 @@ fn config(port: u16) -> ThingsboardSinkConfig {
 }
 
 fn rec(vin: &str, km: i64) -> Arc<Record> {
-    Arc::new(Record {
-        id: format!("hm:{vin}-{km}"),
-        vin: vin.into(),
-        provider: ProviderKind::HighMobilityV2,
-        source: "hm".into(),
-        message_id: format!("{vin}-{km}"),
-        received_at: Utc::now(),
-        signals: vec![Signal {
-            path: "Vehicle.TraveledDistance".into(),
-            value: json!(km),
-            unit: Some("m".into()),
-            timestamp: Some("2026-11-21T10:00:00.000Z".into()),
-            origin: "diagnostics.odometer".into(),
-            failure: None,
-        }],
-    })
+    let odometer = testing::signal(
+        "Vehicle.TraveledDistance",
+        json!(km),
+        Some("m"),
+        Some("2026-11-21T10:00:00.000Z"),
+        "diagnostics.odometer",
+    );
+    Arc::new(testing::record(vin, &format!("{vin}-{km}"), vec![odometer]))
 }
 
 const CONNECT: &str = r#"{"device":"V1","type":"vehicle"}"#;

@@ -34,6 +34,7 @@ mod frame;
 mod http;
 mod layout;
 mod sender;
+mod shared;
 #[cfg(test)]
 mod sink_tests;
 mod spool;
@@ -46,8 +47,10 @@ use crate::config::Problems;
 use crate::record::Record;
 use async_trait::async_trait;
 use config::WebhookSinkConfig;
+pub use shared::HANDOVER_WAIT;
+use shared::{open_spool, Shared};
 use spool::{AppendError, OpenError, Spool};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -60,62 +63,6 @@ const CLOSE_GRACE: Duration = Duration::from_secs(2);
 /// How long `close` waits for the sender to leave the spool before unlocking it anyway
 /// (the spool itself refuses writes after that).
 const SENDER_STOP: Duration = Duration::from_secs(5);
-/// How long `accept` on a new instance waits for the old one to hand the spool over.
-pub const HANDOVER_WAIT: Duration = Duration::from_secs(5);
-
-/// What `accept`, the sender task and `close` share.
-struct Shared {
-    name: String,
-    /// The spool directory (`{state_dir}/sinks/{name}`).
-    dir: PathBuf,
-    limit: u64,
-    /// Set once this instance owns the spool: at build, or after a hand-over.
-    spool: OnceLock<Arc<Spool>>,
-    /// True once `spool` is set.
-    opened: watch::Sender<bool>,
-    endpoint: http::Endpoint,
-    rejected_max_bytes: u64,
-    batch_max: usize,
-    batch_timeout: Duration,
-    /// Wakes the sender: records were appended, or the sink is closing.
-    wake: Notify,
-    /// Closing: send what is spooled without waiting for a batch to fill.
-    closing: AtomicBool,
-    /// Why the endpoint fails right now, if it does.
-    last_error: Mutex<Option<String>>,
-    /// What an operator must fix (the endpoint answers 401, 404, …), for `problem()`.
-    attention: Mutex<Option<String>>,
-    rejected_batches: AtomicU64,
-}
-
-impl Shared {
-    /// The spool; only the sender calls this, after it has it.
-    fn spool(&self) -> &Arc<Spool> {
-        self.spool.get().expect("the sender owns the spool")
-    }
-
-    fn set_attention(&self, e: Option<String>) {
-        *self.attention.lock().unwrap_or_else(|p| p.into_inner()) = e;
-    }
-
-    fn attention(&self) -> Option<String> {
-        self.attention
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-    }
-
-    fn last_error(&self) -> Option<String> {
-        self.last_error
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-    }
-
-    fn set_last_error(&self, e: Option<String>) {
-        *self.last_error.lock().unwrap_or_else(|p| p.into_inner()) = e;
-    }
-}
 
 pub struct WebhookSink {
     shared: Arc<Shared>,
@@ -201,13 +148,6 @@ pub async fn build(
         sender: Mutex::new(Some(task)),
         refused: AtomicU64::new(0),
     }))
-}
-
-async fn open_spool(dir: &Path, limit: u64) -> Result<Spool, OpenError> {
-    let d = dir.to_path_buf();
-    tokio::task::spawn_blocking(move || Spool::open(&d, limit))
-        .await
-        .map_err(|e| OpenError::Io(std::io::Error::other(e)))?
 }
 
 impl WebhookSink {

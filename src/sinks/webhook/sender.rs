@@ -2,8 +2,8 @@
 //! or rejected, then move the spool's cursor past it. It never drops a batch on its own.
 
 use super::http::{Backoff, Outcome};
+use super::shared::{open_spool, Shared, HANDOVER_WAIT};
 use super::spool::{Batch, OpenError, Span};
-use super::{Shared, HANDOVER_WAIT};
 use std::io::{self, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::sync::atomic::Ordering;
@@ -74,7 +74,7 @@ async fn take_over(shared: &Shared, stop: &mut watch::Receiver<()>) -> Option<()
     let started = Instant::now();
     let mut warned = false;
     loop {
-        match super::open_spool(&shared.dir, shared.limit).await {
+        match open_spool(&shared.dir, shared.limit).await {
             Ok(spool) => {
                 info!(sink = %shared.name, spooled_bytes = spool.size(), waited = ?started.elapsed(),
                     "webhook spool taken over from the previous instance");

@@ -4,7 +4,7 @@
 use super::build;
 use super::config::{Compression, WebhookSinkConfig};
 use crate::config::values::{ByteSize, Duration as ConfigDuration};
-use crate::record::{ProviderKind, Record};
+use crate::record::{testing, Record};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -28,15 +28,7 @@ fn config(url: &str) -> WebhookSinkConfig {
 }
 
 fn record(i: usize) -> Arc<Record> {
-    Arc::new(Record {
-        id: format!("hm:m-{i:04}"),
-        vin: "VIN1".into(),
-        provider: ProviderKind::HighMobilityV2,
-        source: "hm".into(),
-        message_id: format!("m-{i:04}"),
-        received_at: chrono::Utc::now(),
-        signals: vec![],
-    })
+    Arc::new(testing::record("VIN1", &format!("m-{i:04}"), vec![]))
 }
 
 /// A local port nobody listens on.

@@ -18,10 +18,14 @@
 //! The size (`size()`, the sum of the segment files) never grows past `limit`, except by
 //! one batch when that batch alone is larger than the limit and the spool is empty.
 
+mod lock;
+
 use super::frame::{FrameReader, Next, HEADER_LEN, MAGIC};
 use super::layout::{self, segment_name, sync_dir, CursorFile};
 pub use super::layout::{Pos, Span};
-use std::collections::{BTreeMap, BTreeSet};
+pub use lock::OpenError;
+use lock::{held, released, take_lock};
+use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::OpenOptionsExt;
@@ -35,92 +39,6 @@ use tracing::warn;
 pub struct Batch {
     pub span: Span,
     pub records: Vec<Vec<u8>>,
-}
-
-/// Spool directories whose lock this process holds. Checked and changed together with
-/// the `flock` itself (under this mutex), so "held by us" and "held by another process"
-/// are never confused while an old instance is letting go.
-static HELD: std::sync::Mutex<BTreeSet<PathBuf>> = std::sync::Mutex::new(BTreeSet::new());
-
-fn held() -> MutexGuard<'static, BTreeSet<PathBuf>> {
-    HELD.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-#[derive(Debug)]
-pub enum OpenError {
-    /// Another instance in this process has the spool open (a reload is handing it over).
-    HeldHere,
-    /// Another process has the spool open.
-    Elsewhere {
-        lock: PathBuf,
-        pid: Option<u32>,
-    },
-    Io(io::Error),
-}
-
-impl std::fmt::Display for OpenError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            OpenError::HeldHere => write!(f, "still open in this process"),
-            OpenError::Elsewhere { lock, pid } => {
-                write!(f, "in use by another vinstream process")?;
-                if let Some(pid) = pid {
-                    write!(f, " (pid {pid})")?;
-                }
-                write!(
-                    f,
-                    ": {} is locked; two daemons must not share a state_dir",
-                    lock.display()
-                )
-            }
-            OpenError::Io(e) => e.fmt(f),
-        }
-    }
-}
-
-impl From<io::Error> for OpenError {
-    fn from(e: io::Error) -> Self {
-        OpenError::Io(e)
-    }
-}
-
-fn released() -> io::Error {
-    io::Error::other("the spool was handed over or closed; this sink instance no longer writes it")
-}
-
-/// Take the spool's lock file, or say who has it.
-fn take_lock(dir: &Path) -> Result<File, OpenError> {
-    let path = dir.join("lock");
-    let mut f = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .open(&path)?;
-    let mut held = held();
-    match rustix::fs::flock(&f, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
-        Ok(()) => {}
-        Err(rustix::io::Errno::WOULDBLOCK) if held.contains(dir) => {
-            return Err(OpenError::HeldHere)
-        }
-        Err(rustix::io::Errno::WOULDBLOCK) => {
-            let mut text = String::new();
-            let _ = f.read_to_string(&mut text);
-            return Err(OpenError::Elsewhere {
-                lock: path,
-                pid: text.trim().parse().ok(),
-            });
-        }
-        Err(e) => return Err(OpenError::Io(e.into())),
-    }
-    held.insert(dir.to_path_buf());
-    drop(held);
-    // The pid is for the error message of a second daemon; the lock is what counts.
-    let _ = f
-        .set_len(0)
-        .and_then(|_| f.write_all(format!("{}\n", std::process::id()).as_bytes()));
-    Ok(f)
 }
 
 #[derive(Debug)]

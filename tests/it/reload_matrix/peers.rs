@@ -71,13 +71,7 @@ impl Peer {
                 let server = NatsServer::start();
                 let js = jetstream::new(nats::client(&server.url()).await);
                 // Both subject templates below fall under it.
-                js.create_stream(jetstream::stream::Config {
-                    name: STREAM.into(),
-                    subjects: vec!["vehicles.>".into()],
-                    ..Default::default()
-                })
-                .await
-                .expect("create the stream");
+                nats::create_vehicles_stream(&js, STREAM).await;
                 Peer::Nats(server, Box::new(js))
             }
         }

@@ -11,21 +11,22 @@ mod delivery;
 mod durability;
 mod handover;
 
+use crate::support::configs;
 use crate::support::daemon::Daemon;
 use crate::support::http_server::{check_batches, summary, HttpServer, Request};
 use crate::support::mosquitto::{free_port, Mosquitto, MosquittoOptions};
 use crate::support::pki::{self, Pki};
 use crate::support::publisher::Publisher;
+use crate::support::rig::numbered_message as message;
 use crate::support::wait;
 use hmac::{Hmac, Mac};
-use serde_json::{json, Value};
+use serde_json::Value;
 use sha2::Sha256;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 const APP: &str = "00000000-0000-0000-0000-000000000000";
-const TOPIC: &str = "live/level13/00000000-0000-0000-0000-000000000000";
 const CLIENT_ID: &str = "vinstream-webhook";
 const T: Duration = Duration::from_secs(40);
 const SECRET: &str = "hook-secret-5d1f";
@@ -120,41 +121,15 @@ impl Setup {
     }
 
     fn config(&self, url: &str, sink: &str) -> String {
-        format!(
-            r#"
-[daemon]
-state_dir = "{state}"
-admin_listen = "127.0.0.1:{admin}"
-log_level = "info,vinstream=debug"
-shutdown_timeout = "10s"
-
-[providers.hm]
-type = "high_mobility_v2"
-host = "localhost"
-port = {port}
-environment = "live"
-application_id = "{APP}"
-ca_file = "{ca}"
-cert_file = "{cert}"
-key_file = "{key}"
-client_id = "{CLIENT_ID}"
-
-[providers.hm.session]
-keep_alive = "5s"
-receive_maximum = 32
-
-[sinks.hook]
-type = "webhook"
-url = "{url}"
-{sink}
-"#,
-            state = self.dir.path().join("state").display(),
-            admin = self.admin,
-            port = self.broker.port(),
-            ca = self.pki.ca.display(),
-            cert = self.pki.client_cert.display(),
-            key = self.pki.client_key.display(),
-        )
+        let daemon = format!(
+            "admin_listen = \"127.0.0.1:{admin}\"\nlog_level = \"info,vinstream=debug\"\n\
+             shutdown_timeout = \"10s\"",
+            admin = self.admin
+        );
+        let session = "keep_alive = \"5s\"\nreceive_maximum = 32";
+        configs::daemon(&self.dir.path().join("state"), &daemon)
+            + &configs::hm_v2(self.broker.port(), &self.pki, APP, CLIENT_ID, "", session)
+            + &format!("\n[sinks.hook]\ntype = \"webhook\"\nurl = \"{url}\"\n{sink}\n")
     }
 
     fn daemon(&self, sink: &str) -> Daemon {
@@ -174,15 +149,6 @@ url = "{url}"
         p.publish_all(range.map(message)).await;
         p.disconnect().await;
     }
-}
-
-fn message(i: usize) -> (String, Vec<u8>) {
-    let payload = json!({
-        "version": 2, "application_id": APP, "message_id": format!("msg-{i:05}"), "vin": format!("VIN{:04}", i % 50),
-        "data": {"diagnostics": {"odometer": [{"data": {"unit": "kilometers", "value": i}, "timestamp": "2026-11-21T10:00:00Z"}]},
-                 "vehicle_location": {"coordinates": [{"data": {"latitude": 48.1, "longitude": 11.5}}]}}
-    });
-    (TOPIC.to_string(), payload.to_string().into_bytes())
 }
 
 fn ids(range: std::ops::Range<usize>) -> Vec<String> {

@@ -21,70 +21,16 @@
 
 pub mod docs;
 mod rows;
+mod table;
 pub mod words;
 
+use table::{join, total};
+pub use table::{keep, row, Row, Rule, Words, DOOR_LOCKS, IS_CHARGING, STATUS};
 pub use words::*;
 
 use crate::vss::catalogue::{self, VssSignal};
 use std::collections::HashMap;
 use std::sync::LazyLock;
-
-#[derive(Debug, Clone, Copy)]
-pub struct Row {
-    pub descriptor: &'static str,
-    pub rule: Rule,
-}
-
-/// A word table: BMW word (compared case-insensitively) → value.
-pub type Words<T> = &'static [(&'static str, T)];
-
-/// What a row does with an entry's `value` (and `unit`).
-#[derive(Debug, Clone, Copy)]
-pub enum Rule {
-    /// A number (JSON number or numeric string) in the entry's unit, or in the given
-    /// default unit when the entry has none, converted to the VSS signal's unit.
-    Measure(&'static str, &'static str),
-    /// A 0–100 % cooling level (BMW: "0 = off, +100 = max cold") written as the negative
-    /// side of a VSS `HeatingCooling` leaf (−100 = maximum cooling, 0 = off).
-    Cooling(&'static str),
-    /// A boolean: JSON booleans, 0/1 and [`BOOLEAN_WORDS`], plus the row's own words.
-    Flag(&'static str, Words<bool>),
-    /// One boolean BMW reports once for several VSS instances (both exterior mirrors'
-    /// heating): the same value for each listed leaf.
-    FlagEach(&'static [&'static str], Words<bool>),
-    /// An enum word renamed to the VSS value.
-    Enum(&'static str, Words<&'static str>),
-    /// A boolean read as a VSS enum value: `[if true, if false, if unknown]`.
-    FlagEnum(&'static str, [&'static str; 3]),
-    /// A charging status word → the project's common status overlay (signals.md A.4),
-    /// plus `IsCharging` when the status says.
-    ChargingStatus(Words<&'static str>),
-    /// The vehicle-wide lock status → `IsLocked` of the four doors.
-    DoorLocks,
-    /// Deliberately not mapped (the reason is documented); passes through as `BMW.…`.
-    Keep(&'static str),
-}
-
-use Rule::*;
-
-pub const fn row(descriptor: &'static str, rule: Rule) -> Row {
-    Row { descriptor, rule }
-}
-
-/// A row kept as `BMW.{descriptor}`, with the reason the docs give.
-pub const fn keep(descriptor: &'static str, why: &'static str) -> Row {
-    row(descriptor, Keep(why))
-}
-
-pub const STATUS: &str = "Vehicle.Powertrain.TractionBattery.Charging.Status";
-pub const IS_CHARGING: &str = "Vehicle.Powertrain.TractionBattery.Charging.IsCharging";
-/// `vehicle.cabin.door.lock.status` fans out over these, in this order.
-pub const DOOR_LOCKS: [&str; 4] = [
-    "Vehicle.Cabin.Door.Row1.DriverSide.IsLocked",
-    "Vehicle.Cabin.Door.Row1.PassengerSide.IsLocked",
-    "Vehicle.Cabin.Door.Row2.DriverSide.IsLocked",
-    "Vehicle.Cabin.Door.Row2.PassengerSide.IsLocked",
-];
 
 /// Every row, in docs order: the area files of [`rows`] one after another.
 pub const ROWS: &[Row] = &ALL;
@@ -101,34 +47,6 @@ const PARTS: &[&[Row]] = &[
 const COUNT: usize = total(PARTS);
 static ALL: [Row; COUNT] = join(PARTS);
 
-/// How many rows `parts` hold together.
-const fn total(parts: &[&[Row]]) -> usize {
-    let (mut n, mut p) = (0, 0);
-    while p < parts.len() {
-        n += parts[p].len();
-        p += 1;
-    }
-    n
-}
-
-/// `parts` one after another, as one array (`N` is [`total`] of them): lets the area
-/// files and the port rows stay separate constants and still form one constant table.
-const fn join<const N: usize>(parts: &[&[Row]]) -> [Row; N] {
-    let mut out = [keep("", ""); N];
-    let (mut i, mut p) = (0, 0);
-    while p < parts.len() {
-        let mut j = 0;
-        while j < parts[p].len() {
-            out[i] = parts[p][j];
-            i += 1;
-            j += 1;
-        }
-        p += 1;
-    }
-    assert!(i == N, "N must be the total of the parts");
-    out
-}
-
 /// Rows by descriptor: a message names up to a few hundred descriptors, each looked up.
 static BY_DESCRIPTOR: LazyLock<HashMap<&'static str, &'static Row>> =
     LazyLock::new(|| ROWS.iter().map(|r| (r.descriptor, r)).collect());
@@ -141,31 +59,6 @@ pub fn lookup(descriptor: &str) -> Option<&'static Row> {
 /// The catalogue entry of a VSS path (the whole VSS 6.0 catalogue, instances expanded).
 pub fn vss(path: &str) -> Option<&'static VssSignal> {
     catalogue::signal(path)
-}
-
-impl Rule {
-    /// Every VSS path the rule can write, for docs and coverage checks; empty for `Keep`.
-    pub fn targets(self) -> Vec<&'static str> {
-        match self {
-            Measure(p, _) | Cooling(p) | Flag(p, _) | Enum(p, _) | FlagEnum(p, _) => vec![p],
-            FlagEach(paths, _) => paths.to_vec(),
-            ChargingStatus(_) => vec![STATUS, IS_CHARGING],
-            DoorLocks => DOOR_LOCKS.to_vec(),
-            Keep(_) => Vec::new(),
-        }
-    }
-
-    /// The paths a value of "no data" (JSON `null`) is reported under.
-    pub fn null_targets(self) -> Vec<&'static str> {
-        match self {
-            ChargingStatus(_) => vec![STATUS],
-            other => other.targets(),
-        }
-    }
-
-    pub fn is_mapped(self) -> bool {
-        !matches!(self, Keep(_))
-    }
 }
 
 /// Rows that map to VSS (all but `Keep`).
@@ -192,6 +85,7 @@ pub fn group(descriptor: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use Rule::*;
 
     #[test]
     fn every_row_targets_a_standard_or_overlay_leaf() {

@@ -9,39 +9,19 @@
 
 mod docs;
 mod rows;
+mod table;
 mod unmapped;
 mod words;
 
 pub use docs::markdown;
+pub use table::{Row, Unmapped};
 pub use unmapped::UNMAPPED;
-pub use words::CHARGING_STATUS;
+pub use words::{Words, CHARGING_STATUS};
 
 use super::rules::Rule;
 use std::collections::HashMap;
 use std::sync::LazyLock;
-
-#[derive(Debug, Clone, Copy)]
-pub struct Row {
-    pub capability: &'static str,
-    pub property: &'static str,
-    pub rule: Rule,
-}
-
-const fn row(capability: &'static str, property: &'static str, rule: Rule) -> Row {
-    Row {
-        capability,
-        property,
-        rule,
-    }
-}
-
-/// A property deliberately left under its `HM.` name, and why.
-#[derive(Debug, Clone, Copy)]
-pub struct Unmapped {
-    pub capability: &'static str,
-    pub property: &'static str,
-    pub why: &'static str,
-}
+use table::row;
 
 /// Every capability carries the universal `vin` property: the vehicle's VIN.
 pub const VIN: Row = row("*", "vin", Rule::Text("Vehicle.VehicleIdentification.VIN"));

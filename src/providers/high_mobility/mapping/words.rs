@@ -1,6 +1,7 @@
 //! Word tables: High Mobility enum words → VSS values. Data, shared by the rows.
 
-use crate::providers::high_mobility::rules::Words;
+/// A word table: provider enum word → VSS value.
+pub type Words<T> = &'static [(&'static str, T)];
 
 pub const OPEN: Words<bool> = &[("open", true), ("closed", false)];
 pub const OPEN3: Words<bool> = &[("open", true), ("intermediate", true), ("closed", false)];

@@ -5,14 +5,14 @@
 
 mod places;
 
-use super::normalize::Node;
+use super::mapping::CHARGING_STATUS;
+use super::node::Node;
 use crate::vss::catalogue::{self, instance_path, VssSignal};
 use crate::vss::{self, units, Datatype};
 use serde_json::Value;
 use std::borrow::Cow;
 
-/// A word table: provider enum word → VSS value.
-pub type Words<T> = &'static [(&'static str, T)];
+pub use super::mapping::Words;
 
 /// How one value inside an entry (per wheel, per door, per key) is read.
 #[derive(Debug, Clone, Copy)]
@@ -243,7 +243,7 @@ impl Rule {
                 one(inner.apply(path.into(), data.get(value)?))
             }
             Rule::ChargingStatus => {
-                let status = lookup(super::mapping::CHARGING_STATUS, data)?;
+                let status = lookup(CHARGING_STATUS, data)?;
                 Some(vec![
                     fitted(sig(STATUS)?, STATUS.into(), Value::from(status))?,
                     boolean(IS_CHARGING.into(), status == "CHARGING"),
