@@ -34,6 +34,7 @@ pub struct Metrics {
     outside_leaf: Family<Labels, Counter>,
     sink_buffer: Family<Labels, Gauge>,
     connected: Family<Labels, Gauge>,
+    fleet_dropped: Family<Labels, Counter>,
     end_to_end: Histogram,
     process: ProcessGauges,
     /// Last time a repeated warning was logged, per key: repeats are counted, not logged.
@@ -71,6 +72,7 @@ impl Metrics {
             outside_leaf: Family::default(),
             sink_buffer: Family::default(),
             connected: Family::default(),
+            fleet_dropped: Family::default(),
             end_to_end: Histogram::new(exponential_buckets(0.0005, 2.0, 18)),
             process: ProcessGauges {
                 rss: Gauge::default(),
@@ -134,6 +136,11 @@ impl Metrics {
             "provider_connected",
             "1 while the provider is connected and subscribed",
             m.connected.clone(),
+        );
+        r.register(
+            "fleet_events_dropped",
+            "Delivered records the fleet page missed because it fell behind (consumer: state, page)",
+            m.fleet_dropped.clone(),
         );
         r.register(
             "end_to_end_seconds",
@@ -207,6 +214,14 @@ impl Metrics {
     }
     pub fn delivered_total(&self, snk: &str) -> u64 {
         self.delivered.get_or_create(&sink(snk)).get()
+    }
+    pub fn malformed_total(&self, src: &str) -> u64 {
+        self.malformed.get_or_create(&source(src)).get()
+    }
+    pub fn fleet_dropped_total(&self, consumer: &str) -> u64 {
+        self.fleet_dropped
+            .get_or_create(&vec![("consumer", consumer.to_string())])
+            .get()
     }
 }
 
@@ -354,6 +369,15 @@ pub fn provider_ready(src: &str, ready: bool) {
         .connected
         .get_or_create(&source(src))
         .set(i64::from(ready));
+}
+
+/// A fleet page consumer (`state`: the vehicle table, `page`: an event stream) fell
+/// behind and missed `records`: the page never holds the pipeline back. Counted only.
+pub fn fleet_dropped(consumer: &'static str, records: u64) {
+    metrics()
+        .fleet_dropped
+        .get_or_create(&vec![("consumer", consumer.to_string())])
+        .inc_by(records);
 }
 
 /// A dedup commit took `took` (at least half a second): the state_dir's disk stalled, and

@@ -117,6 +117,7 @@ fn start_in(dir: tempfile::TempDir) -> Running {
         dead_letter: DeadLetter::new(dir.path()),
         vehicles: providers::Vehicles::load(dir.path()),
         reconfigure: Reconfigure::default(),
+        fleet: Default::default(),
     };
     let (tx, rx) = mpsc::unbounded_channel();
     let task = tokio::spawn(pipeline.run(rx));
@@ -460,6 +461,7 @@ async fn a_reload_reaches_a_batch_stuck_on_a_down_sink() {
         dead_letter: DeadLetter::new(dir.path()),
         vehicles: Default::default(),
         reconfigure: reconfigure.clone(),
+        fleet: Default::default(),
     };
     let keep: Arc<dyn Sink> = Arc::new(KeepSink(kept.clone()));
     let (tx, rx) = mpsc::unbounded_channel();
@@ -540,6 +542,7 @@ async fn a_reload_does_not_give_a_batch_again_to_a_new_instance_on_the_same_stor
         dead_letter: DeadLetter::new(dir.path()),
         vehicles: Default::default(),
         reconfigure: reconfigure.clone(),
+        fleet: Default::default(),
     };
     let (tx, rx) = mpsc::unbounded_channel();
     let task = tokio::spawn(pipeline.run(rx));

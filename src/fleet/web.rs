@@ -1,0 +1,225 @@
+//! The fleet page's HTTP side on the admin listener (SPEC.md §7): `/` and its two
+//! assets, all compiled into the binary (nothing is fetched from anywhere), and
+//! `/api/vehicles`, `/api/vehicles/{vin}`, `/api/events` (Server-Sent Events),
+//! `/api/status`.
+//!
+//! With `daemon.admin_token` set, all of these need the token, given as
+//! `Authorization: Bearer TOKEN`, as the cookie `vinstream_token`, or as `?token=TOKEN`
+//! (a browser's EventSource cannot set headers: opening `/?token=TOKEN` once sets the
+//! cookie and redirects to `/`, so the token leaves the address bar). `/metrics`,
+//! `/healthz` and `/readyz` stay open for scrapers and probes.
+
+use super::Fleet;
+use crate::admin::Health;
+use crate::config::Secret;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::Arc;
+
+const INDEX: &str = include_str!("page/index.html");
+const CSS: &str = include_str!("page/fleet.css");
+const JS: &str = include_str!("page/fleet.js");
+const COOKIE: &str = "vinstream_token";
+/// The page loads only what this binary serves.
+const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'";
+
+struct Web {
+    fleet: Fleet,
+    health: Health,
+    token: Option<Secret>,
+}
+
+type Shared = Arc<Web>;
+type Params = Query<HashMap<String, String>>;
+
+/// The page's routes, to merge into the admin router.
+pub fn router(fleet: Fleet, health: Health, token: Option<Secret>) -> Router {
+    let web = Arc::new(Web {
+        fleet,
+        health,
+        token,
+    });
+    Router::new()
+        .route("/", get(index))
+        .route("/fleet.css", get(|| asset("text/css; charset=utf-8", CSS)))
+        .route(
+            "/fleet.js",
+            get(|| asset("text/javascript; charset=utf-8", JS)),
+        )
+        .route("/api/vehicles", get(vehicles))
+        .route("/api/vehicles/{vin}", get(vehicle))
+        .route("/api/events", get(events))
+        .route("/api/status", get(status))
+        .route_layer(middleware::from_fn_with_state(web.clone(), guard))
+        .with_state(web)
+}
+
+/// The token check; a `?token=` on `/` turns into a cookie and a redirect.
+async fn guard(State(web): State<Shared>, req: Request, next: Next) -> Response {
+    let Some(token) = &web.token else {
+        return next.run(req).await;
+    };
+    let want = token.expose().as_bytes();
+    let headers = req.headers();
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().strip_prefix(COOKIE)?.strip_prefix('='));
+    let query = Query::<HashMap<String, String>>::try_from_uri(req.uri())
+        .ok()
+        .and_then(|Query(mut m)| m.remove("token"));
+    if bearer
+        .into_iter()
+        .chain(cookie)
+        .any(|t| same(t.as_bytes(), want))
+    {
+        return next.run(req).await;
+    }
+    if query.as_deref().is_some_and(|t| same(t.as_bytes(), want)) {
+        if req.uri().path() == "/" {
+            let set = format!(
+                "{COOKIE}={}; Path=/; HttpOnly; SameSite=Strict",
+                token.expose()
+            );
+            return (
+                StatusCode::SEE_OTHER,
+                [
+                    (header::SET_COOKIE, set),
+                    (header::LOCATION, "/".to_string()),
+                ],
+            )
+                .into_response();
+        }
+        return next.run(req).await;
+    }
+    (
+        StatusCode::UNAUTHORIZED,
+        [(header::WWW_AUTHENTICATE, "Bearer")],
+        "the fleet page needs daemon.admin_token: open /?token=TOKEN or send Authorization: Bearer TOKEN\n",
+    )
+        .into_response()
+}
+
+/// Equal bytes, in a time that does not tell how much of a guess was right.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+async fn index() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CONTENT_SECURITY_POLICY, CSP),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        INDEX,
+    )
+        .into_response()
+}
+
+async fn asset(kind: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, kind),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// Every vehicle (or `?vin=`) with the latest value of every path.
+async fn vehicles(State(web): State<Shared>, Query(q): Params) -> Response {
+    let fleet = web.fleet.clone();
+    let vin = q.get("vin").cloned();
+    // Copying 10,000 vehicles takes a while: off the async workers.
+    let body = tokio::task::spawn_blocking(move || {
+        let (count, evicted) = fleet.counts();
+        let list = fleet.snapshot(vin.as_deref(), false);
+        json!({"count": count, "max_vehicles": fleet.max_vehicles(), "evicted": evicted,
+               "vehicles": list})
+    })
+    .await
+    .unwrap_or_else(|e| json!({"error": e.to_string()}));
+    Json(body).into_response()
+}
+
+/// One vehicle with the recent battery levels and positions the plots draw.
+async fn vehicle(State(web): State<Shared>, Path(vin): Path<String>) -> Response {
+    match web.fleet.snapshot(Some(&vin), true).pop() {
+        Some(v) => Json(v).into_response(),
+        None => (StatusCode::NOT_FOUND, Json(json!({"error": "unknown VIN"}))).into_response(),
+    }
+}
+
+/// One `record` event per delivered record (the record as the stdout sink writes it);
+/// `?vin=` keeps one vehicle's. A client that falls behind loses records (counted).
+async fn events(State(web): State<Shared>, Query(q): Params) -> Response {
+    let vin = q.get("vin").cloned();
+    let sub = web.fleet.feed().subscribe();
+    let stream = futures_util::stream::unfold((sub, vin), |(mut sub, vin)| async move {
+        loop {
+            let r = sub.next("page").await?;
+            if vin.as_deref().is_some_and(|v| v != r.vin) {
+                continue;
+            }
+            let mut line = r.to_json_line();
+            line.pop();
+            let data = String::from_utf8(line).unwrap_or_default();
+            let event = Event::default().event("record").data(data);
+            return Some((Ok::<_, Infallible>(event), (sub, vin)));
+        }
+    });
+    let mut headers = HeaderMap::new();
+    headers.insert(header::CACHE_CONTROL, "no-cache".parse().expect("a header"));
+    (headers, Sse::new(stream).keep_alive(KeepAlive::default())).into_response()
+}
+
+/// Providers, sinks, backlog and dead letters: the numbers `/metrics` has, as JSON.
+async fn status(State(web): State<Shared>) -> Response {
+    let mut body = web.health.status();
+    let (count, evicted) = web.fleet.counts();
+    body["vehicles"] = json!({"count": count, "max_vehicles": web.fleet.max_vehicles(),
+                              "evicted": evicted});
+    body["page_events_dropped"] = json!(crate::telemetry::metrics().fleet_dropped_total("page"));
+    Json(body).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn tokens_compare_whole() {
+        assert!(super::same(b"abc", b"abc"));
+        assert!(!super::same(b"abc", b"abd"));
+        assert!(!super::same(b"abc", b"abcd"));
+        assert!(!super::same(b"", b"a"));
+    }
+
+    /// The page loads nothing from elsewhere: no http(s) URL in its files.
+    #[test]
+    fn the_page_fetches_nothing_from_outside() {
+        for (name, text) in [
+            ("index.html", super::INDEX),
+            ("fleet.css", super::CSS),
+            ("fleet.js", super::JS),
+        ] {
+            for bad in ["http://", "https://", "//cdn", "@import"] {
+                assert!(!text.contains(bad), "{name} refers to {bad}");
+            }
+        }
+    }
+}
