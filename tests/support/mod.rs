@@ -11,10 +11,12 @@
 //! - [`daemon`]: spawns the binary under test and collects stdout JSON records / stderr.
 //! - [`platform`]: the ThingsBoard/Cumulocity rig (provider broker, platform broker, daemon).
 //! - [`smallfs`]: a small tmpfs to fill, for real ENOSPC.
+//! - [`browser`]: headless Chromium over WebDriver (chromedriver child process).
 //! - [`rig`]: the single-broker rig (temp dir, PKI, mTLS Mosquitto) of faults, NATS, HM V2.
 #![allow(dead_code)]
 #![allow(unused_imports)]
 
+pub mod browser;
 pub mod configs;
 pub mod daemon;
 pub mod http_server;

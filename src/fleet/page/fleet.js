@@ -14,7 +14,7 @@ const HISTORY = 120, MAX_ROWS = 500;
 
 const vehicles = new Map(); // vin -> {vin, provider, source, last_seen, signals: Map}
 const flashed = new Set();
-let openVin = null, openHistory = null, dirty = false;
+let openVin = null, openHistory = null, dirty = false, maxVehicles = 10000;
 
 const $ = (id) => document.getElementById(id);
 function el(tag, cls, text) {
@@ -112,6 +112,7 @@ function renderTable() {
   $("vehicles").replaceChild(body, $("vehicles").tBodies[0]);
   flashed.clear();
   $("empty").hidden = vehicles.size > 0;
+  $("st-vehicles").textContent = `${vehicles.size} of max ${num(maxVehicles, 0)}`;
   $("shown").textContent = hits.length > MAX_ROWS ? `showing ${MAX_ROWS} of ${hits.length}: filter to narrow`
     : `${hits.length} vehicle${hits.length === 1 ? "" : "s"}`;
 }
@@ -136,17 +137,19 @@ function signalRows(tbody, list) {
   if (!list.length) { const tr = el("tr"); const td = el("td", "muted", "none"); td.colSpan = 5; tr.appendChild(td); body.appendChild(tr); }
   tbody.parentNode.replaceChild(body, tbody);
 }
+// Drawn in the box's own pixels, so text and dots keep their shape at any width.
 function svg(inner, w, h) {
-  return `<svg viewBox="0 0 ${w} ${h}" preserveAspectRatio="none" role="img">${inner}</svg>`;
+  return `<svg viewBox="0 0 ${w} ${h}" role="img">${inner}</svg>`;
 }
+function boxWidth(box) { return Math.max(200, Math.round(box.clientWidth || 300)); }
 function plotBattery(points) {
   const box = $("plot-battery");
   if (!points.length) { box.innerHTML = '<div class="none">no battery level yet</div>'; return; }
-  const w = 300, h = 120, n = points.length;
-  const x = (i) => n === 1 ? w / 2 : 28 + (i * (w - 34)) / (n - 1);
+  const w = boxWidth(box), h = 180, n = points.length;
+  const x = (i) => n === 1 ? w / 2 : 34 + (i * (w - 42)) / (n - 1);
   const y = (v) => 8 + (h - 16) * (1 - Math.max(0, Math.min(100, v)) / 100);
   let grid = "";
-  for (const g of [0, 50, 100]) grid += `<line class="grid" x1="28" x2="${w}" y1="${y(g)}" y2="${y(g)}"/><text x="0" y="${y(g) + 3}">${g}%</text>`;
+  for (const g of [0, 25, 50, 75, 100]) grid += `<line class="grid" x1="34" x2="${w}" y1="${y(g)}" y2="${y(g)}"/><text x="0" y="${y(g) + 3}">${g}%</text>`;
   const line = points.map((p, i) => `${x(i).toFixed(1)},${y(Number(p[1])).toFixed(1)}`).join(" ");
   const last = points[n - 1];
   box.innerHTML = svg(`${grid}<polyline class="line" points="${line}"/>` +
@@ -163,7 +166,7 @@ function plotPositions(points) {
   const xs = lons.map((l) => l * k), ys = lats;
   const minX = Math.min(...xs), maxX = Math.max(...xs), minY = Math.min(...ys), maxY = Math.max(...ys);
   const span = Math.max(maxX - minX, maxY - minY, 1e-4);
-  const w = 300, h = 180, pad = 14, scale = Math.min(w - 2 * pad, h - 2 * pad) / span;
+  const w = boxWidth(box), h = 180, pad = 16, scale = Math.min(w - 2 * pad, h - 2 * pad) / span;
   const cx = (w - (maxX - minX) * scale) / 2, cy = (h - (maxY - minY) * scale) / 2;
   const px = (i) => (cx + (xs[i] - minX) * scale).toFixed(1);
   const py = (i) => (h - cy - (ys[i] - minY) * scale).toFixed(1);
@@ -173,9 +176,8 @@ function plotPositions(points) {
   const n = points.length - 1;
   inner += `<circle class="here" cx="${px(n)}" cy="${py(n)}" r="4"/>`;
   inner += `<text x="4" y="12">${num(maxY, 4)}° N</text><text x="4" y="${h - 4}">${num(minY, 4)}° · ${num(Math.min(...lons), 4)}…${num(Math.max(...lons), 4)}° E</text>`;
-  const box2 = $("plot-positions");
-  box2.innerHTML = `<svg viewBox="0 0 ${w} ${h}" role="img">${inner}</svg>`;
-  box2.dataset.points = String(points.length);
+  box.innerHTML = svg(inner, w, h);
+  box.dataset.points = String(points.length);
 }
 function renderDetail() {
   const v = vehicles.get(openVin);
@@ -274,9 +276,14 @@ async function status() {
     $("st-backlog").className = "chip " + (backlog > 0 ? "warn" : "ok");
     $("st-dead").textContent = String(s.dead_letters);
     $("st-dead").className = "chip " + (s.dead_letters > 0 ? "warn" : "ok");
-    $("st-vehicles").textContent = `${s.vehicles.count} of max ${num(s.vehicles.max_vehicles, 0)}`;
+    maxVehicles = s.vehicles.max_vehicles;
+    $("st-vehicles").textContent = `${Math.max(s.vehicles.count, vehicles.size)} of max ${num(maxVehicles, 0)}`;
+    $("status").classList.remove("stale");
+    $("status").title = "";
   } catch (e) {
-    $("st-providers").textContent = "status unavailable";
+    // Keep the last numbers, greyed out: one failed poll is no news.
+    $("status").classList.add("stale");
+    $("status").title = "status unavailable: " + e;
   }
 }
 
@@ -284,6 +291,7 @@ async function start() {
   $("filter").addEventListener("input", renderTable);
   $("d-close").addEventListener("click", (e) => { e.preventDefault(); location.hash = ""; });
   window.addEventListener("hashchange", route);
+  window.addEventListener("resize", () => { if (openVin) renderDetail(); });
   connect();
   try {
     const r = await fetch("api/vehicles", {credentials: "same-origin"});
