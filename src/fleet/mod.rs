@@ -5,16 +5,18 @@
 //! never waits, and a consumer that falls more than [`FEED_CAPACITY`] records behind
 //! loses the oldest ones (counted in `vinstream_fleet_events_dropped_total`). So a slow
 //! or stalled page, or a busy state task, can never hold back a sink or an ack.
-//! [`Fleet`] owns the bounded [`state::FleetState`] and the task that feeds it.
+//! [`Fleet`] owns the bounded [`state::FleetState`], on a thread of its own.
 
 pub mod state;
 pub mod web;
 
 use crate::record::Record;
 use crate::telemetry;
+use serde_json::{json, Value};
 use state::FleetState;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::sync::{mpsc, oneshot};
 
 /// Records a consumer may be behind before it loses the oldest. Small: the ring holds
 /// the last this many records alive, whether anyone still reads them or not.
@@ -72,28 +74,62 @@ impl Subscription {
     }
 }
 
-/// The fleet state the page reads, fed by its own task from the [`Feed`].
+/// A question to the fleet thread; the answer is ready-made JSON.
+enum Query {
+    /// Every vehicle (or one VIN) with its latest signals: the `/api/vehicles` body.
+    List(Option<String>, oneshot::Sender<Vec<u8>>),
+    /// One vehicle with its history, if known.
+    One(String, oneshot::Sender<Option<Vec<u8>>>),
+    /// (vehicles kept, vehicles that made room for newer ones)
+    Counts(oneshot::Sender<(usize, u64)>),
+}
+
+/// The fleet state the page reads. It lives on a thread of its own, which applies the
+/// records from the [`Feed`] and answers the page's questions: copying 10,000 vehicles
+/// for `/api/vehicles` takes a while, and neither the daemon's worker (driver, pipeline)
+/// nor its small blocking pool (dedup commits, file writes) must wait for it. While it
+/// answers, records wait in the feed, and past [`FEED_CAPACITY`] are dropped, counted.
 #[derive(Clone)]
 pub struct Fleet {
     feed: Feed,
-    state: Arc<Mutex<FleetState>>,
+    queries: mpsc::Sender<Query>,
     max_vehicles: usize,
 }
 
 impl Fleet {
-    /// Start the task that keeps the state; it ends with the feed.
+    /// Start the fleet thread; it ends when the feed or every `Fleet` handle is gone.
     pub fn start(feed: &Feed, max_vehicles: usize) -> Fleet {
-        let state = Arc::new(Mutex::new(FleetState::new(max_vehicles)));
+        let (queries, mut asked) = mpsc::channel::<Query>(64);
         let mut sub = feed.subscribe();
-        let keep = state.clone();
-        tokio::spawn(async move {
-            while let Some(r) = sub.next("state").await {
-                keep.lock().unwrap_or_else(|p| p.into_inner()).apply(&r);
-            }
-        });
+        let spawned = std::thread::Builder::new()
+            .name("fleet".into())
+            .spawn(move || {
+                let rt = match tokio::runtime::Builder::new_current_thread().build() {
+                    Ok(rt) => rt,
+                    Err(e) => return tracing::error!(error = %e, "the fleet page has no state"),
+                };
+                let mut state = FleetState::new(max_vehicles);
+                rt.block_on(async move {
+                    loop {
+                        tokio::select! {
+                            r = sub.next("state") => match r {
+                                Some(r) => state.apply(&r),
+                                None => break,
+                            },
+                            q = asked.recv() => match q {
+                                Some(q) => answer(&state, max_vehicles, q),
+                                None => break,
+                            },
+                        }
+                    }
+                });
+            });
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "cannot start the fleet page's thread");
+        }
         Fleet {
             feed: feed.clone(),
-            state,
+            queries,
             max_vehicles,
         }
     }
@@ -106,18 +142,45 @@ impl Fleet {
         self.max_vehicles
     }
 
-    /// See [`FleetState::snapshot`]; the lock is held only while copying.
-    pub fn snapshot(&self, vin: Option<&str>, history: bool) -> Vec<serde_json::Value> {
-        self.state
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .snapshot(vin, history)
+    async fn ask<T: Default>(&self, q: impl FnOnce(oneshot::Sender<T>) -> Query) -> T {
+        let (reply, answer) = oneshot::channel();
+        if self.queries.send(q(reply)).await.is_err() {
+            return T::default();
+        }
+        answer.await.unwrap_or_default()
+    }
+
+    /// The `/api/vehicles` body: `count`, `max_vehicles`, `evicted`, `vehicles`.
+    pub async fn list(&self, vin: Option<String>) -> Vec<u8> {
+        self.ask(|reply| Query::List(vin, reply)).await
+    }
+
+    /// One vehicle with the plots' history, as JSON.
+    pub async fn one(&self, vin: String) -> Option<Vec<u8>> {
+        self.ask(|reply| Query::One(vin, reply)).await
     }
 
     /// (vehicles kept, vehicles that made room for newer ones)
-    pub fn counts(&self) -> (usize, u64) {
-        let s = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        (s.len(), s.evicted())
+    pub async fn counts(&self) -> (usize, u64) {
+        self.ask(Query::Counts).await
+    }
+}
+
+fn answer(state: &FleetState, max_vehicles: usize, q: Query) {
+    let encode = |v: &Value| serde_json::to_vec(v).unwrap_or_default();
+    match q {
+        Query::List(vin, reply) => {
+            let body = json!({"count": state.len(), "max_vehicles": max_vehicles,
+                              "evicted": state.evicted(),
+                              "vehicles": state.snapshot(vin.as_deref(), false)});
+            let _ = reply.send(encode(&body));
+        }
+        Query::One(vin, reply) => {
+            let _ = reply.send(state.snapshot(Some(&vin), true).pop().map(|v| encode(&v)));
+        }
+        Query::Counts(reply) => {
+            let _ = reply.send((state.len(), state.evicted()));
+        }
     }
 }
 
@@ -154,23 +217,37 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_state_task_keeps_the_latest_of_each_vin() {
+    async fn the_fleet_thread_keeps_the_latest_of_each_vin_and_answers() {
         let feed = Feed::default();
         let fleet = Fleet::start(&feed, 10);
         feed.publish(&(0..9).map(record).collect::<Vec<_>>());
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-        let seen = |f: &Fleet| -> u64 {
-            f.snapshot(None, false)
+        let list = loop {
+            let list: Value = serde_json::from_slice(&fleet.list(None).await).unwrap();
+            let seen: u64 = list["vehicles"]
+                .as_array()
+                .unwrap()
                 .iter()
                 .map(|v| v["records"].as_u64().unwrap())
-                .sum()
+                .sum();
+            if seen == 9 {
+                break list;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "state not fed: {list}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         };
-        while seen(&fleet) < 9 {
-            assert!(std::time::Instant::now() < deadline, "state not fed");
-            tokio::task::yield_now().await;
-        }
-        let all = fleet.snapshot(None, false);
-        assert_eq!(all[0]["vin"], "VIN0");
-        assert_eq!(all[0]["records"], 3);
+        assert_eq!(
+            (list["count"].clone(), list["max_vehicles"].clone()),
+            (json!(3), json!(10))
+        );
+        assert_eq!(list["vehicles"][0]["vin"], "VIN0");
+        assert_eq!(list["vehicles"][0]["records"], 3);
+        let one: Value = serde_json::from_slice(&fleet.one("VIN1".into()).await.unwrap()).unwrap();
+        assert!(one["history"]["battery"].is_array(), "{one}");
+        assert!(fleet.one("NOPE".into()).await.is_none());
+        assert_eq!(fleet.counts().await, (3, 0));
     }
 }

@@ -142,26 +142,19 @@ async fn asset(kind: &'static str, body: &'static str) -> Response {
         .into_response()
 }
 
+fn json_bytes(body: Vec<u8>) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
 /// Every vehicle (or `?vin=`) with the latest value of every path.
 async fn vehicles(State(web): State<Shared>, Query(q): Params) -> Response {
-    let fleet = web.fleet.clone();
-    let vin = q.get("vin").cloned();
-    // Copying 10,000 vehicles takes a while: off the async workers.
-    let body = tokio::task::spawn_blocking(move || {
-        let (count, evicted) = fleet.counts();
-        let list = fleet.snapshot(vin.as_deref(), false);
-        json!({"count": count, "max_vehicles": fleet.max_vehicles(), "evicted": evicted,
-               "vehicles": list})
-    })
-    .await
-    .unwrap_or_else(|e| json!({"error": e.to_string()}));
-    Json(body).into_response()
+    json_bytes(web.fleet.list(q.get("vin").cloned()).await)
 }
 
 /// One vehicle with the recent battery levels and positions the plots draw.
 async fn vehicle(State(web): State<Shared>, Path(vin): Path<String>) -> Response {
-    match web.fleet.snapshot(Some(&vin), true).pop() {
-        Some(v) => Json(v).into_response(),
+    match web.fleet.one(vin).await {
+        Some(body) => json_bytes(body),
         None => (StatusCode::NOT_FOUND, Json(json!({"error": "unknown VIN"}))).into_response(),
     }
 }
@@ -192,7 +185,7 @@ async fn events(State(web): State<Shared>, Query(q): Params) -> Response {
 /// Providers, sinks, backlog and dead letters: the numbers `/metrics` has, as JSON.
 async fn status(State(web): State<Shared>) -> Response {
     let mut body = web.health.status();
-    let (count, evicted) = web.fleet.counts();
+    let (count, evicted) = web.fleet.counts().await;
     body["vehicles"] = json!({"count": count, "max_vehicles": web.fleet.max_vehicles(),
                               "evicted": evicted});
     body["page_events_dropped"] = json!(crate::telemetry::metrics().fleet_dropped_total("page"));
