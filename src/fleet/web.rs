@@ -22,6 +22,7 @@ use axum::{Json, Router};
 use serde_json::json;
 use std::collections::HashMap;
 use std::convert::Infallible;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 const INDEX: &str = include_str!("page/index.html");
@@ -31,10 +32,24 @@ const COOKIE: &str = "vinstream_token";
 /// The page loads only what this binary serves.
 const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'";
 
+/// Open `/api/events` streams at most: each one costs a feed slot reader and a
+/// serialization per record on the daemon's worker.
+const MAX_STREAMS: usize = 32;
+
 struct Web {
     fleet: Fleet,
     health: Health,
     token: Option<Secret>,
+    streams: Arc<AtomicUsize>,
+}
+
+/// One open event stream, counted while it lives.
+struct StreamSlot(Arc<AtomicUsize>);
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 type Shared = Arc<Web>;
@@ -46,6 +61,7 @@ pub fn router(fleet: Fleet, health: Health, token: Option<Secret>) -> Router {
         fleet,
         health,
         token,
+        streams: Arc::default(),
     });
     Router::new()
         .route("/", get(index))
@@ -162,9 +178,18 @@ async fn vehicle(State(web): State<Shared>, Path(vin): Path<String>) -> Response
 /// One `record` event per delivered record (the record as the stdout sink writes it);
 /// `?vin=` keeps one vehicle's. A client that falls behind loses records (counted).
 async fn events(State(web): State<Shared>, Query(q): Params) -> Response {
+    let slot = StreamSlot(web.streams.clone());
+    if web.streams.fetch_add(1, Ordering::SeqCst) >= MAX_STREAMS {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("at most {MAX_STREAMS} event streams at once\n"),
+        )
+            .into_response();
+    }
     let vin = q.get("vin").cloned();
     let sub = web.fleet.feed().subscribe();
-    let stream = futures_util::stream::unfold((sub, vin), |(mut sub, vin)| async move {
+    let state = (sub, vin, slot);
+    let stream = futures_util::stream::unfold(state, |(mut sub, vin, slot)| async move {
         loop {
             let r = sub.next("page").await?;
             if vin.as_deref().is_some_and(|v| v != r.vin) {
@@ -174,7 +199,7 @@ async fn events(State(web): State<Shared>, Query(q): Params) -> Response {
             line.pop();
             let data = String::from_utf8(line).unwrap_or_default();
             let event = Event::default().event("record").data(data);
-            return Some((Ok::<_, Infallible>(event), (sub, vin)));
+            return Some((Ok::<_, Infallible>(event), (sub, vin, slot)));
         }
     });
     let mut headers = HeaderMap::new();

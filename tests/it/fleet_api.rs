@@ -275,6 +275,27 @@ async fn the_api_shows_published_vehicles_filters_events_and_needs_the_token() {
     assert_eq!(status["sinks"][0]["backlog_bytes"], 0);
     assert_eq!(status["sinks"][0]["delivered"], 4);
     assert_eq!(status["vehicles"]["count"], 2);
+
+    // At most 32 event streams at once; a closed one frees its place.
+    let open = |c: reqwest::Client, url: String| async move {
+        c.get(url).bearer_auth(TOKEN).send().await.unwrap()
+    };
+    let events_url = format!("{base}/api/events");
+    let mut streams = Vec::new();
+    for _ in 0..32 {
+        let r = open(c.clone(), events_url.clone()).await;
+        assert_eq!(r.status().as_u16(), 200);
+        streams.push(r);
+    }
+    assert_eq!(
+        open(c.clone(), events_url.clone()).await.status().as_u16(),
+        503
+    );
+    drop(streams.pop());
+    wait::until_async("a place after one stream closed", T, || async {
+        (open(c.clone(), events_url.clone()).await.status().as_u16() == 200).then_some(())
+    })
+    .await;
 }
 
 /// A page that connects to /api/events and then never reads: 10,000 messages still flow,

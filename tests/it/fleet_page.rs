@@ -9,6 +9,7 @@ use super::fleet_api::message;
 use crate::support::browser::Browser;
 use crate::support::mosquitto::free_port;
 use crate::support::rig::BrokerRig;
+use crate::support::wait;
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -64,6 +65,28 @@ async fn the_page_lists_the_fleet_updates_live_and_shows_one_vehicle() {
     }
     p.publish_all(msgs).await;
     d.wait_records_async(48, T).await;
+    // The fleet thread applies records just after the sinks took them: wait for it too,
+    // so the page's first load has all of them.
+    let c = super::fleet_api::http();
+    let history_of = |vin: &'static str, n: usize| {
+        let (c, base) = (c.clone(), base.clone());
+        async move {
+            wait::until_async("the fleet state", T, || async {
+                let r = c
+                    .get(format!("{base}/api/vehicles/{vin}"))
+                    .bearer_auth(TOKEN)
+                    .send()
+                    .await
+                    .ok()?;
+                let v: Value = r.json().await.ok()?;
+                (v["history"]["battery"].as_array()?.len() == n).then_some(())
+            })
+            .await
+        }
+    };
+    for vin in VINS {
+        history_of(vin, 8).await;
+    }
 
     let b = Browser::start(1280, 820).await;
     // The documented way in with a token: once with ?token=, then the cookie.
@@ -142,6 +165,7 @@ async fn the_page_lists_the_fleet_updates_live_and_shows_one_vehicle() {
     b.screenshot(&shots().join("fleet-page.png")).await;
 
     // The detail view of one vehicle.
+    history_of(VINS[0], 9).await;
     b.click(&format!("#vehicles tr[data-vin='{}']", VINS[0]))
         .await;
     let row =
