@@ -14,7 +14,7 @@ use crate::record::Record;
 use crate::telemetry;
 use serde_json::{json, Value};
 use state::FleetState;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::sync::{mpsc, oneshot};
 
@@ -22,10 +22,35 @@ use tokio::sync::{mpsc, oneshot};
 /// the last this many records alive, whether anyone still reads them or not.
 pub const FEED_CAPACITY: usize = 1024;
 
+/// A delivered record on its way to the page, with its JSON line made once for every
+/// event stream that sends it.
+pub struct Delivered {
+    record: Arc<Record>,
+    json: OnceLock<String>,
+}
+
+impl Delivered {
+    /// The record as the stdout sink prints it, without the newline.
+    pub fn json(&self) -> &str {
+        self.json.get_or_init(|| {
+            let mut line = self.record.to_json_line();
+            line.pop();
+            String::from_utf8(line).unwrap_or_default()
+        })
+    }
+}
+
+impl std::ops::Deref for Delivered {
+    type Target = Record;
+    fn deref(&self) -> &Record {
+        &self.record
+    }
+}
+
 /// The pipeline's side: delivered records go out here.
 #[derive(Clone)]
 pub struct Feed {
-    tx: broadcast::Sender<Arc<Record>>,
+    tx: broadcast::Sender<Arc<Delivered>>,
 }
 
 impl Default for Feed {
@@ -44,7 +69,10 @@ impl Feed {
         }
         for r in records {
             // Fails only when every receiver just went away: nobody to tell.
-            let _ = self.tx.send(r.clone());
+            let _ = self.tx.send(Arc::new(Delivered {
+                record: r.clone(),
+                json: OnceLock::new(),
+            }));
         }
     }
 
@@ -57,13 +85,13 @@ impl Feed {
 
 /// One consumer of the feed.
 pub struct Subscription {
-    rx: broadcast::Receiver<Arc<Record>>,
+    rx: broadcast::Receiver<Arc<Delivered>>,
 }
 
 impl Subscription {
     /// The next record; the ones missed by falling behind are counted under `consumer`
     /// and skipped. `None` once the feed is gone.
-    pub async fn next(&mut self, consumer: &'static str) -> Option<Arc<Record>> {
+    pub async fn next(&mut self, consumer: &'static str) -> Option<Arc<Delivered>> {
         loop {
             match self.rx.recv().await {
                 Ok(r) => return Some(r),
@@ -76,8 +104,13 @@ impl Subscription {
 
 /// A question to the fleet thread; the answer is ready-made JSON.
 enum Query {
-    /// Every vehicle (or one VIN) with its latest signals: the `/api/vehicles` body.
-    List(Option<String>, oneshot::Sender<Vec<u8>>),
+    /// Every vehicle (or one VIN) with its latest signals (or those of some paths):
+    /// the `/api/vehicles` body.
+    List(
+        Option<String>,
+        Option<Vec<String>>,
+        oneshot::Sender<Vec<u8>>,
+    ),
     /// One vehicle with its history, if known.
     One(String, oneshot::Sender<Option<Vec<u8>>>),
     /// (vehicles kept, vehicles that made room for newer ones)
@@ -151,8 +184,8 @@ impl Fleet {
     }
 
     /// The `/api/vehicles` body: `count`, `max_vehicles`, `evicted`, `vehicles`.
-    pub async fn list(&self, vin: Option<String>) -> Vec<u8> {
-        self.ask(|reply| Query::List(vin, reply)).await
+    pub async fn list(&self, vin: Option<String>, paths: Option<Vec<String>>) -> Vec<u8> {
+        self.ask(|reply| Query::List(vin, paths, reply)).await
     }
 
     /// One vehicle with the plots' history, as JSON.
@@ -169,14 +202,19 @@ impl Fleet {
 fn answer(state: &FleetState, max_vehicles: usize, q: Query) {
     let encode = |v: &Value| serde_json::to_vec(v).unwrap_or_default();
     match q {
-        Query::List(vin, reply) => {
+        Query::List(vin, paths, reply) => {
+            let list = state.snapshot(vin.as_deref(), false, paths.as_deref());
             let body = json!({"count": state.len(), "max_vehicles": max_vehicles,
-                              "evicted": state.evicted(),
-                              "vehicles": state.snapshot(vin.as_deref(), false)});
+                              "evicted": state.evicted(), "vehicles": list});
             let _ = reply.send(encode(&body));
         }
         Query::One(vin, reply) => {
-            let _ = reply.send(state.snapshot(Some(&vin), true).pop().map(|v| encode(&v)));
+            let _ = reply.send(
+                state
+                    .snapshot(Some(&vin), true, None)
+                    .pop()
+                    .map(|v| encode(&v)),
+            );
         }
         Query::Counts(reply) => {
             let _ = reply.send((state.len(), state.evicted()));
@@ -223,7 +261,7 @@ mod tests {
         feed.publish(&(0..9).map(record).collect::<Vec<_>>());
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
         let list = loop {
-            let list: Value = serde_json::from_slice(&fleet.list(None).await).unwrap();
+            let list: Value = serde_json::from_slice(&fleet.list(None, None).await).unwrap();
             let seen: u64 = list["vehicles"]
                 .as_array()
                 .unwrap()

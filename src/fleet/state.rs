@@ -141,9 +141,14 @@ impl FleetState {
         }
     }
 
-    /// Every vehicle (or the one VIN), by VIN, with its latest signals; with the plots'
-    /// history when `history`.
-    pub fn snapshot(&self, vin: Option<&str>, history: bool) -> Vec<Value> {
+    /// Every vehicle (or the one VIN), by VIN, with its latest signals (only those of
+    /// `paths` when given); with the plots' history when `history`.
+    pub fn snapshot(
+        &self,
+        vin: Option<&str>,
+        history: bool,
+        paths: Option<&[String]>,
+    ) -> Vec<Value> {
         let mut vins: Vec<&String> = match vin {
             Some(vin) => self
                 .vehicles
@@ -155,7 +160,7 @@ impl FleetState {
         };
         vins.sort();
         vins.into_iter()
-            .map(|vin| vehicle_json(vin, &self.vehicles[vin], history))
+            .map(|vin| vehicle_json(vin, &self.vehicles[vin], history, paths))
             .collect()
     }
 }
@@ -167,10 +172,11 @@ fn push_bounded<T>(q: &mut VecDeque<T>, item: T) {
     q.push_back(item);
 }
 
-fn vehicle_json(vin: &str, v: &Vehicle, history: bool) -> Value {
+fn vehicle_json(vin: &str, v: &Vehicle, history: bool, paths: Option<&[String]>) -> Value {
     let signals: Vec<Value> = v
         .signals
         .iter()
+        .filter(|((path, _), _)| paths.is_none_or(|p| p.iter().any(|q| q == path)))
         .map(|((path, origin), l)| {
             let mut s = Map::new();
             s.insert("path".into(), Value::from(path.as_ref()));
@@ -254,7 +260,7 @@ mod tests {
                 ("HM.x.y", json!("b"), "x.y[rear]"),
             ],
         ));
-        let v = &f.snapshot(Some("A"), true)[0];
+        let v = &f.snapshot(Some("A"), true, None)[0];
         let s = v["signals"].as_array().unwrap();
         assert_eq!(s.len(), 3, "{v}");
         assert_eq!(s[2]["path"], BATTERY_PATHS[0]);
@@ -266,7 +272,11 @@ mod tests {
         );
         assert_eq!(v["records"], 3);
         assert_eq!(v["history"]["battery"].as_array().unwrap().len(), 2);
-        assert!(f.snapshot(Some("A"), false)[0].get("history").is_none());
+        assert!(f.snapshot(Some("A"), false, None)[0]
+            .get("history")
+            .is_none());
+        let only = f.snapshot(None, false, Some(&["HM.x.y".to_string()]));
+        assert_eq!(only[0]["signals"].as_array().unwrap().len(), 2);
     }
 
     #[test]
@@ -276,7 +286,7 @@ mod tests {
             f.apply(&record(vin, i as i64, &[]));
         }
         let vins: Vec<Value> = f
-            .snapshot(None, false)
+            .snapshot(None, false, None)
             .iter()
             .map(|v| v["vin"].clone())
             .collect();
@@ -298,7 +308,7 @@ mod tests {
                 ],
             ));
         }
-        let v = &f.snapshot(None, true)[0];
+        let v = &f.snapshot(None, true, None)[0];
         let positions = v["history"]["positions"].as_array().unwrap();
         assert_eq!(positions.len(), HISTORY);
         assert_eq!(
@@ -316,7 +326,7 @@ mod tests {
             .collect();
         f.apply(&record("A", 1000, &many));
         assert_eq!(
-            f.snapshot(None, false)[0]["signals"]
+            f.snapshot(None, false, None)[0]["signals"]
                 .as_array()
                 .unwrap()
                 .len(),

@@ -162,9 +162,13 @@ fn json_bytes(body: Vec<u8>) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-/// Every vehicle (or `?vin=`) with the latest value of every path.
+/// Every vehicle (or `?vin=`) with the latest value of every path (or of the
+/// comma-separated `?paths=`: the page's table asks for its columns only).
 async fn vehicles(State(web): State<Shared>, Query(q): Params) -> Response {
-    json_bytes(web.fleet.list(q.get("vin").cloned()).await)
+    let paths = q
+        .get("paths")
+        .map(|p| p.split(',').map(str::to_string).collect());
+    json_bytes(web.fleet.list(q.get("vin").cloned(), paths).await)
 }
 
 /// One vehicle with the recent battery levels and positions the plots draw.
@@ -195,10 +199,7 @@ async fn events(State(web): State<Shared>, Query(q): Params) -> Response {
             if vin.as_deref().is_some_and(|v| v != r.vin) {
                 continue;
             }
-            let mut line = r.to_json_line();
-            line.pop();
-            let data = String::from_utf8(line).unwrap_or_default();
-            let event = Event::default().event("record").data(data);
+            let event = Event::default().event("record").data(r.json());
             return Some((Ok::<_, Infallible>(event), (sub, vin, slot)));
         }
     });

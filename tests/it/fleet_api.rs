@@ -147,6 +147,18 @@ async fn the_api_shows_published_vehicles_filters_events_and_needs_the_token() {
     let only_b = get_json(&c, &format!("{base}/api/vehicles?vin=VINB")).await;
     assert_eq!(only_b["vehicles"].as_array().unwrap().len(), 1);
     assert_eq!(only_b["vehicles"][0]["vin"], "VINB");
+    let some = get_json(
+        &c,
+        &format!("{base}/api/vehicles?paths=Vehicle.TraveledDistance,HM.fleet_test.note"),
+    )
+    .await;
+    let paths: Vec<&str> = some["vehicles"][0]["signals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["HM.fleet_test.note", "Vehicle.TraveledDistance"]);
 
     // The token: needed on / and /api/*, as bearer, cookie or ?token=; not on /metrics.
     for path in [

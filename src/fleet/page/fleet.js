@@ -294,7 +294,9 @@ async function start() {
   window.addEventListener("resize", () => { if (openVin) renderDetail(); });
   connect();
   try {
-    const r = await fetch("api/vehicles", {credentials: "same-origin"});
+    // The table's columns only: with thousands of vehicles every signal would be megabytes.
+    const paths = [...BATTERY, ...RANGE, ...ODOMETER, ...CHARGING, LAT, LON].join(",");
+    const r = await fetch("api/vehicles?paths=" + encodeURIComponent(paths), {credentials: "same-origin"});
     const body = await r.json();
     for (const v of body.vehicles) {
       const kept = keep(v.vin, v.provider, v.source, v.last_seen);
