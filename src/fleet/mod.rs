@@ -7,12 +7,12 @@
 //! or stalled page, or a busy state task, can never hold back a sink or an ack.
 //! [`Fleet`] owns the bounded [`state::FleetState`], on a thread of its own.
 
+mod json;
 pub mod state;
 pub mod web;
 
 use crate::record::Record;
 use crate::telemetry;
-use serde_json::{json, Value};
 use state::FleetState;
 use std::sync::{Arc, OnceLock};
 use tokio::sync::broadcast::{self, error::RecvError};
@@ -200,21 +200,31 @@ impl Fleet {
 }
 
 fn answer(state: &FleetState, max_vehicles: usize, q: Query) {
-    let encode = |v: &Value| serde_json::to_vec(v).unwrap_or_default();
     match q {
         Query::List(vin, paths, reply) => {
-            let list = state.snapshot(vin.as_deref(), false, paths.as_deref());
-            let body = json!({"count": state.len(), "max_vehicles": max_vehicles,
-                              "evicted": state.evicted(), "vehicles": list});
-            let _ = reply.send(encode(&body));
+            let body = json::List {
+                count: state.len(),
+                max_vehicles,
+                evicted: state.evicted(),
+                vehicles: json::Vehicles {
+                    list: state.vehicles(vin.as_deref()),
+                    history: false,
+                    paths: paths.as_deref(),
+                },
+            };
+            let _ = reply.send(serde_json::to_vec(&body).unwrap_or_default());
         }
         Query::One(vin, reply) => {
-            let _ = reply.send(
-                state
-                    .snapshot(Some(&vin), true, None)
-                    .pop()
-                    .map(|v| encode(&v)),
-            );
+            let body = state.vehicles(Some(&vin)).pop().map(|(vin, v)| {
+                let one = json::One {
+                    vin,
+                    v,
+                    history: true,
+                    paths: None,
+                };
+                serde_json::to_vec(&one).unwrap_or_default()
+            });
+            let _ = reply.send(body);
         }
         Query::Counts(reply) => {
             let _ = reply.send((state.len(), state.evicted()));
@@ -226,6 +236,7 @@ fn answer(state: &FleetState, max_vehicles: usize, q: Query) {
 mod tests {
     use super::*;
     use crate::record::ProviderKind;
+    use serde_json::{json, Value};
 
     fn record(i: usize) -> Arc<Record> {
         Arc::new(Record {

@@ -3,9 +3,9 @@
 //! VIN and the last [`HISTORY`] battery levels and positions per VIN. Pure data: the
 //! task that feeds it and the handlers that read it live in the parent module.
 
-use crate::record::{format_millis, ProviderKind, Record};
+use crate::record::{ProviderKind, Record};
 use chrono::{DateTime, Utc};
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
@@ -26,24 +26,24 @@ const LATITUDE: &str = "Vehicle.CurrentLocation.Latitude";
 const LONGITUDE: &str = "Vehicle.CurrentLocation.Longitude";
 
 /// The latest value of one (path, origin) of a VIN.
-struct Latest {
-    value: Value,
-    unit: Option<Cow<'static, str>>,
-    timestamp: Option<Arc<str>>,
-    failure: Option<Value>,
-    received_at: DateTime<Utc>,
+pub struct Latest {
+    pub(super) value: Value,
+    pub(super) unit: Option<Cow<'static, str>>,
+    pub(super) timestamp: Option<Arc<str>>,
+    pub(super) failure: Option<Value>,
+    pub(super) received_at: DateTime<Utc>,
 }
 
-struct Vehicle {
-    provider: ProviderKind,
-    source: String,
-    last_seen: DateTime<Utc>,
+pub struct Vehicle {
+    pub(super) provider: ProviderKind,
+    pub(super) source: String,
+    pub(super) last_seen: DateTime<Utc>,
     /// Its key in [`FleetState::by_age`].
     touched: u64,
-    records: u64,
-    signals: BTreeMap<(Cow<'static, str>, Arc<str>), Latest>,
-    battery: VecDeque<(DateTime<Utc>, f64)>,
-    positions: VecDeque<(DateTime<Utc>, f64, f64)>,
+    pub(super) records: u64,
+    pub(super) signals: BTreeMap<(Cow<'static, str>, Arc<str>), Latest>,
+    pub(super) battery: VecDeque<(DateTime<Utc>, f64)>,
+    pub(super) positions: VecDeque<(DateTime<Utc>, f64, f64)>,
 }
 
 pub struct FleetState {
@@ -141,27 +141,41 @@ impl FleetState {
         }
     }
 
-    /// Every vehicle (or the one VIN), by VIN, with its latest signals (only those of
-    /// `paths` when given); with the plots' history when `history`.
+    /// Every vehicle (or the one VIN), by VIN.
+    pub fn vehicles<'a>(&'a self, vin: Option<&str>) -> Vec<(&'a str, &'a Vehicle)> {
+        let mut list: Vec<(&str, &Vehicle)> = match vin {
+            Some(vin) => self
+                .vehicles
+                .get_key_value(vin)
+                .map(|(k, v)| (k.as_str(), v))
+                .into_iter()
+                .collect(),
+            None => self.vehicles.iter().map(|(k, v)| (k.as_str(), v)).collect(),
+        };
+        list.sort_unstable_by_key(|(vin, _)| *vin);
+        list
+    }
+
+    /// [`Self::vehicles`] as a JSON array, written as it goes (no copy of the state in
+    /// between): with their latest signals (only those of `paths` when given), and with
+    /// the plots' history when `history`.
+    pub fn to_json(&self, vin: Option<&str>, history: bool, paths: Option<&[String]>) -> Vec<u8> {
+        let view = super::json::Vehicles {
+            list: self.vehicles(vin),
+            history,
+            paths,
+        };
+        serde_json::to_vec(&view).unwrap_or_default()
+    }
+
+    /// [`Self::to_json`], parsed: for tests.
     pub fn snapshot(
         &self,
         vin: Option<&str>,
         history: bool,
         paths: Option<&[String]>,
     ) -> Vec<Value> {
-        let mut vins: Vec<&String> = match vin {
-            Some(vin) => self
-                .vehicles
-                .get_key_value(vin)
-                .map(|(k, _)| k)
-                .into_iter()
-                .collect(),
-            None => self.vehicles.keys().collect(),
-        };
-        vins.sort();
-        vins.into_iter()
-            .map(|vin| vehicle_json(vin, &self.vehicles[vin], history, paths))
-            .collect()
+        serde_json::from_slice(&self.to_json(vin, history, paths)).unwrap_or_default()
     }
 }
 
@@ -172,50 +186,11 @@ fn push_bounded<T>(q: &mut VecDeque<T>, item: T) {
     q.push_back(item);
 }
 
-fn vehicle_json(vin: &str, v: &Vehicle, history: bool, paths: Option<&[String]>) -> Value {
-    let signals: Vec<Value> = v
-        .signals
-        .iter()
-        .filter(|((path, _), _)| paths.is_none_or(|p| p.iter().any(|q| q == path)))
-        .map(|((path, origin), l)| {
-            let mut s = Map::new();
-            s.insert("path".into(), Value::from(path.as_ref()));
-            s.insert("value".into(), l.value.clone());
-            if let Some(unit) = &l.unit {
-                s.insert("unit".into(), Value::from(unit.as_ref()));
-            }
-            if let Some(t) = &l.timestamp {
-                s.insert("timestamp".into(), Value::from(t.as_ref()));
-            }
-            s.insert("origin".into(), Value::from(origin.as_ref()));
-            if let Some(f) = &l.failure {
-                s.insert("failure".into(), f.clone());
-            }
-            s.insert("received_at".into(), format_millis(&l.received_at).into());
-            Value::Object(s)
-        })
-        .collect();
-    let mut out = json!({
-        "vin": vin,
-        "provider": v.provider.as_str(),
-        "source": v.source,
-        "last_seen": format_millis(&v.last_seen),
-        "records": v.records,
-        "signals": signals,
-    });
-    if history {
-        out["history"] = json!({
-            "battery": v.battery.iter().map(|(t, x)| json!([format_millis(t), x])).collect::<Vec<_>>(),
-            "positions": v.positions.iter().map(|(t, la, lo)| json!([format_millis(t), la, lo])).collect::<Vec<_>>(),
-        });
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::Signal;
+    use crate::record::{format_millis, Signal};
+    use serde_json::json;
 
     fn record(vin: &str, secs: i64, signals: &[(&'static str, Value, &str)]) -> Record {
         Record {
