@@ -4,16 +4,16 @@
 //! `/api/status`.
 //!
 //! With `daemon.admin_token` set, all of these need the token, given as
-//! `Authorization: Bearer TOKEN`, as the cookie `vinstream_token`, or as `?token=TOKEN`
-//! (a browser's EventSource cannot set headers: opening `/?token=TOKEN` once sets the
-//! cookie and redirects to `/`, so the token leaves the address bar). `/metrics`,
+//! `Authorization: Bearer TOKEN` or as `?token=TOKEN`, or the cookie `vinstream_token`
+//! that opening `/?token=TOKEN` sets (a digest of the token) before it redirects to `/`:
+//! a browser's EventSource cannot set headers, and the token leaves the address bar. `/metrics`,
 //! `/healthz` and `/readyz` stay open for scrapers and probes.
 
 use super::Fleet;
 use crate::admin::Health;
 use crate::config::Secret;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -84,6 +84,7 @@ async fn guard(State(web): State<Shared>, req: Request, next: Next) -> Response 
         return next.run(req).await;
     };
     let want = token.expose().as_bytes();
+    let want_cookie = cookie_value(token);
     let headers = req.headers();
     let bearer = headers
         .get(header::AUTHORIZATION)
@@ -98,19 +99,14 @@ async fn guard(State(web): State<Shared>, req: Request, next: Next) -> Response 
     let query = Query::<HashMap<String, String>>::try_from_uri(req.uri())
         .ok()
         .and_then(|Query(mut m)| m.remove("token"));
-    if bearer
-        .into_iter()
-        .chain(cookie)
-        .any(|t| same(t.as_bytes(), want))
-    {
+    let mut by_cookie = cookie;
+    let by_cookie = by_cookie.any(|c| same(c.as_bytes(), want_cookie.as_bytes()));
+    if by_cookie || bearer.is_some_and(|t| same(t.as_bytes(), want)) {
         return next.run(req).await;
     }
     if query.as_deref().is_some_and(|t| same(t.as_bytes(), want)) {
         if req.uri().path() == "/" {
-            let set = format!(
-                "{COOKIE}={}; Path=/; HttpOnly; SameSite=Strict",
-                token.expose()
-            );
+            let set = format!("{COOKIE}={want_cookie}; Path=/; HttpOnly; SameSite=Strict");
             return (
                 StatusCode::SEE_OTHER,
                 [
@@ -128,6 +124,17 @@ async fn guard(State(web): State<Shared>, req: Request, next: Next) -> Response 
         "the fleet page needs daemon.admin_token: open /?token=TOKEN or send Authorization: Bearer TOKEN\n",
     )
         .into_response()
+}
+
+/// The cookie holds a digest of the token, not the token: any byte of a token is fine in
+/// it, and the browser never stores the secret itself.
+fn cookie_value(token: &Secret) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::new()
+        .chain_update(b"vinstream fleet page cookie\0")
+        .chain_update(token.expose().as_bytes())
+        .finalize();
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Equal bytes, in a time that does not tell how much of a guess was right.
@@ -203,9 +210,10 @@ async fn events(State(web): State<Shared>, Query(q): Params) -> Response {
             return Some((Ok::<_, Infallible>(event), (sub, vin, slot)));
         }
     });
-    let mut headers = HeaderMap::new();
-    headers.insert(header::CACHE_CONTROL, "no-cache".parse().expect("a header"));
-    (headers, Sse::new(stream).keep_alive(KeepAlive::default())).into_response()
+    // Sse sets `text/event-stream` and `Cache-Control: no-cache` itself.
+    Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response()
 }
 
 /// Providers, sinks, backlog and dead letters: the numbers `/metrics` has, as JSON.

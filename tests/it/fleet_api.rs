@@ -190,6 +190,21 @@ async fn the_api_shows_published_vehicles_filters_events_and_needs_the_token() {
     let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     let pair = cookie.split(';').next().unwrap().to_string();
+    assert!(
+        !cookie.contains(TOKEN),
+        "the cookie holds a digest, not the token"
+    );
+    let forged = c
+        .get(format!("{base}/"))
+        .header("cookie", format!("vinstream_token={TOKEN}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        forged.status().as_u16(),
+        401,
+        "the token itself is no cookie"
+    );
     let r = c
         .get(format!("{base}/"))
         .header("cookie", &pair)

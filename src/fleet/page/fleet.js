@@ -26,7 +26,16 @@ function el(tag, cls, text) {
 
 function keep(vin, provider, source, lastSeen) {
   let v = vehicles.get(vin);
-  if (!v) { v = {vin, signals: new Map()}; vehicles.set(vin, v); }
+  if (!v) {
+    // Bounded like the daemon's own state: the least recently seen makes room.
+    if (vehicles.size >= maxVehicles) {
+      let oldest = null;
+      for (const o of vehicles.values()) if (!oldest || o.last_seen < oldest.last_seen) oldest = o;
+      if (oldest) vehicles.delete(oldest.vin);
+    }
+    v = {vin, signals: new Map()};
+    vehicles.set(vin, v);
+  }
   v.provider = provider; v.source = source;
   if (!v.last_seen || lastSeen > v.last_seen) v.last_seen = lastSeen;
   return v;
@@ -298,6 +307,7 @@ async function start() {
     const paths = [...BATTERY, ...RANGE, ...ODOMETER, ...CHARGING, LAT, LON].join(",");
     const r = await fetch("api/vehicles?paths=" + encodeURIComponent(paths), {credentials: "same-origin"});
     const body = await r.json();
+    maxVehicles = body.max_vehicles || maxVehicles;
     for (const v of body.vehicles) {
       const kept = keep(v.vin, v.provider, v.source, v.last_seen);
       for (const s of v.signals) putSignal(kept, s, s.received_at);
