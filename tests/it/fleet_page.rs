@@ -162,7 +162,9 @@ async fn the_page_lists_the_fleet_updates_live_and_shows_one_vehicle() {
     );
     b.eval("document.querySelectorAll('.flash').forEach(r => r.classList.remove('flash')); return null", json!([]))
         .await;
+    b.resize(1280, 560).await;
     b.screenshot(&shots().join("fleet-page.png")).await;
+    b.resize(1280, 900).await;
 
     // The detail view of one vehicle.
     history_of(VINS[0], 9).await;

@@ -142,6 +142,16 @@ impl Browser {
             .await;
     }
 
+    /// Resize the window (the page's viewport follows).
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.send(
+            "POST",
+            "/window/rect",
+            Some(json!({"width": width, "height": height})),
+        )
+        .await;
+    }
+
     /// A PNG of the window, written to `path`.
     pub async fn screenshot(&self, path: &Path) {
         let v = self.send("GET", "/screenshot", None).await;
