@@ -165,7 +165,12 @@ async fn asset(kind: &'static str, body: &'static str) -> Response {
         .into_response()
 }
 
+/// A body from the fleet thread; none only when that thread is gone.
 fn json_bytes(body: Vec<u8>) -> Response {
+    if body.is_empty() {
+        let gone = json!({"error": "the fleet state is not available"});
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(gone)).into_response();
+    }
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
