@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use std::sync::Mutex;
 use tokio::sync::Notify;
 
+mod fleet_tap;
 mod off_runtime;
 
 #[derive(Default)]
