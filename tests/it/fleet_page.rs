@@ -164,6 +164,26 @@ async fn the_page_lists_the_fleet_updates_live_and_shows_one_vehicle() {
         .await;
     b.resize(1280, 560).await;
     b.screenshot(&shots().join("fleet-page.png")).await;
+    // On a phone: the table keeps VIN, battery, range and charging, the page does not
+    // scroll sideways.
+    b.resize(390, 844).await;
+    let phone = b
+        .until(
+            "the phone layout",
+            "if (window.innerWidth > 420) return null;
+             const shown = [...document.querySelectorAll('#vehicles thead th')]
+               .filter(th => getComputedStyle(th).display !== 'none').map(th => th.className);
+             return [shown, document.documentElement.scrollWidth <= window.innerWidth];",
+            json!([]),
+        )
+        .await;
+    assert_eq!(
+        phone,
+        json!([
+            ["c-vin", "num c-battery", "num c-range", "c-charging"],
+            true
+        ])
+    );
     b.resize(1280, 900).await;
 
     // The detail view of one vehicle.
