@@ -3,7 +3,8 @@
 //! and subscribed, every sink is usable and the dead letter and dedup store in `state_dir`
 //! can be written; otherwise 503 with a JSON body naming what
 //! is not ready). Also the once-a-second monitor that feeds gauges, systemd and the
-//! periodic summary line.
+//! periodic summary line. The fleet page's routes (`/`, `/api/*`) live in
+//! [`crate::fleet::web`] and are merged in here; [`Health::status`] feeds its status strip.
 
 use crate::mqtt::SessionWatch;
 use crate::sinks::Sink;
