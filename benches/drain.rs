@@ -28,7 +28,8 @@
 //! `--duration SECS` (30), `--bin PATH` (the vinstream binary), `--keep` (keep the temp dir),
 //! `--timeout SECS` (120: a drain still incomplete then is reported as STALLED, with
 //! vinstream's warnings), `--max-in-flight SIZE` (vinstream's `session.max_in_flight`,
-//! default its own 8MiB).
+//! default its own 8MiB), `--fleet-page` (serve the admin listener, so the fleet page's
+//! state follows every record).
 //! Run without `--bench` (as `cargo test --benches` does) it does nothing.
 
 // The pieces of the integration-test harness this bench needs (they refer to each other
@@ -81,6 +82,7 @@ struct Opts {
     keep: bool,
     timeout: Duration,
     max_in_flight: Option<String>,
+    fleet_page: bool,
 }
 
 fn parse_args() -> Option<Opts> {
@@ -106,6 +108,7 @@ fn parse_args() -> Option<Opts> {
         keep: false,
         timeout: Duration::from_secs(120),
         max_in_flight: None,
+        fleet_page: false,
     };
     let mut it = args.into_iter();
     while let Some(a) = it.next() {
@@ -127,6 +130,7 @@ fn parse_args() -> Option<Opts> {
             "--bin" => o.bin = PathBuf::from(val()),
             "--keep" => o.keep = true,
             "--max-in-flight" => o.max_in_flight = Some(val()),
+            "--fleet-page" => o.fleet_page = true,
             "--timeout" => o.timeout = Duration::from_secs(val().parse().expect("--timeout")),
             // criterion-style flags cargo may pass along
             "--quick" | "--nocapture" => {}
@@ -405,17 +409,22 @@ impl Rig {
         if let Some(m) = &self.opts.max_in_flight {
             session.push_str(&format!("\nmax_in_flight = \"{m}\""));
         }
-        configs::daemon(
-            state,
-            &format!("log_level = \"{level}\"\nshutdown_timeout = \"30s\""),
-        ) + &configs::hm_v2(
-            self.broker.port(),
-            &self.pki,
-            APP,
-            client_id,
-            &format!("share_group = \"{group}\""),
-            &session,
-        ) + "\n"
+        let mut daemon = format!("log_level = \"{level}\"\nshutdown_timeout = \"30s\"");
+        if self.opts.fleet_page {
+            // The fleet page's state follows every record (no browser attached).
+            let port = mosquitto::free_port();
+            daemon.push_str(&format!("\nadmin_listen = \"127.0.0.1:{port}\""));
+        }
+        configs::daemon(state, &daemon)
+            + &configs::hm_v2(
+                self.broker.port(),
+                &self.pki,
+                APP,
+                client_id,
+                &format!("share_group = \"{group}\""),
+                &session,
+            )
+            + "\n"
             + sinks
     }
 

@@ -3,7 +3,8 @@
 //! and subscribed, every sink is usable and the dead letter and dedup store in `state_dir`
 //! can be written; otherwise 503 with a JSON body naming what
 //! is not ready). Also the once-a-second monitor that feeds gauges, systemd and the
-//! periodic summary line.
+//! periodic summary line. The fleet page's routes (`/`, `/api/*`) live in
+//! [`crate::fleet::web`] and are merged in here; [`Health::status`] feeds its status strip.
 
 use crate::mqtt::SessionWatch;
 use crate::sinks::Sink;
@@ -72,6 +73,39 @@ impl Health {
         }
     }
 
+    /// What the fleet page's status strip shows: each provider's connection, each
+    /// sink's readiness and backlog, and the dead letters, from the same telemetry as
+    /// `/metrics` and `/readyz`.
+    pub fn status(&self) -> Value {
+        let (provider_list, sink_list) = self.snapshot();
+        let m = telemetry::metrics();
+        let mut dead_letters = 0;
+        let providers: Vec<Value> = provider_list
+            .iter()
+            .map(|p| {
+                let st = p.status();
+                let malformed = m.malformed_total(p.name());
+                dead_letters += malformed;
+                json!({"name": p.name(), "connected": st.connected, "ready": st.ready(),
+                       "problem": p.problem(), "received": m.received_total(p.name()),
+                       "malformed": malformed})
+            })
+            .collect();
+        let sinks: Vec<Value> = sink_list
+            .iter()
+            .map(|s| {
+                let problem = s.problem().or_else(|| telemetry::sink_failing(s.name()));
+                let rejected = telemetry::sink_rejected_total(s.name());
+                dead_letters += rejected;
+                json!({"name": s.name(), "ready": problem.is_none(), "problem": problem,
+                       "backlog_bytes": s.buffer_bytes(),
+                       "delivered": m.delivered_total(s.name()), "rejected": rejected})
+            })
+            .collect();
+        json!({"ready": self.not_ready().is_none(), "providers": providers, "sinks": sinks,
+               "dead_letters": dead_letters})
+    }
+
     fn update_gauges(&self) {
         let (providers, sinks) = self.snapshot();
         for p in &providers {
@@ -83,8 +117,9 @@ impl Health {
     }
 }
 
-/// Bind the admin listener now (so a bad address fails the start) and serve it.
-pub async fn serve(addr: &str, health: Health) -> Result<(), String> {
+/// Bind the admin listener now (so a bad address fails the start) and serve it, with
+/// the fleet page's routes (`page`, see [`crate::fleet::web`]) beside the probes.
+pub async fn serve(addr: &str, health: Health, page: Router) -> Result<(), String> {
     let addr: SocketAddr = addr
         .parse()
         .map_err(|e| format!("daemon.admin_listen: `{addr}` is not an address: {e}"))?;
@@ -95,8 +130,9 @@ pub async fn serve(addr: &str, health: Health) -> Result<(), String> {
         .route("/metrics", get(metrics))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
-        .with_state(Arc::new(health));
-    info!(%addr, "admin endpoint listening (/metrics /healthz /readyz)");
+        .with_state(Arc::new(health))
+        .merge(page);
+    info!(%addr, "admin endpoint listening (/metrics /healthz /readyz, fleet page on /)");
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
             tracing::error!(error = %e, "admin endpoint stopped");

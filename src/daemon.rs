@@ -12,7 +12,7 @@ use crate::record::ProviderKind;
 use crate::settings::{self, Config};
 use crate::sinks::Sink;
 use crate::sinks::SinkConfig;
-use crate::{providers, sinks, telemetry};
+use crate::{fleet, providers, sinks, telemetry};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -206,7 +206,9 @@ pub async fn run_with(
         ),
         vehicles: crate::providers::Vehicles::load(&state_dir),
         reconfigure: Reconfigure::default(),
+        fleet: fleet::Feed::default(),
     };
+    let feed = pipeline.fleet.clone();
     let reconfigure = pipeline.reconfigure.clone();
     let pipeline_task = tokio::spawn(pipeline.run(rx));
     let mut running = Running {
@@ -224,7 +226,16 @@ pub async fn run_with(
     }
     running.refresh_health();
     if let Some(addr) = &config.daemon.admin_listen {
-        admin::serve(addr, running.health.clone()).await?;
+        let token = config.daemon.admin_token.clone();
+        let loopback = addr
+            .parse::<std::net::SocketAddr>()
+            .is_ok_and(|a| a.ip().is_loopback());
+        if !loopback && token.is_none() {
+            warn!(%addr, "the fleet page is served beyond loopback without daemon.admin_token: whoever reaches this address sees every vehicle");
+        }
+        let fleet = fleet::Fleet::start(&feed, config.daemon.max_vehicles);
+        let page = fleet::web::router(fleet, running.health.clone(), token);
+        admin::serve(addr, running.health.clone(), page).await?;
     }
     let monitor = tokio::spawn(admin::monitor(
         running.health.clone(),

@@ -9,6 +9,7 @@ pub mod daemon;
 pub mod deadletter;
 pub mod dedup;
 pub mod demo;
+pub mod fleet;
 pub mod logging;
 pub mod mqtt;
 pub mod offline;

@@ -156,6 +156,15 @@ pub fn provider_ready(src: &str, ready: bool) {
         .set(i64::from(ready));
 }
 
+/// A fleet page consumer (`state`: the vehicle table, `page`: an event stream) fell
+/// behind and missed `records`: the page never holds the pipeline back. Counted only.
+pub fn fleet_dropped(consumer: &'static str, records: u64) {
+    metrics()
+        .fleet_dropped
+        .get_or_create(&vec![("consumer", consumer.to_string())])
+        .inc_by(records);
+}
+
 /// A dedup commit took `took` (at least half a second): the state_dir's disk stalled, and
 /// past 2,048 uncommitted ids the pipeline, and every ack, waits for it. Not rate-limited:
 /// each line stands for half a second of stall.

@@ -4,6 +4,7 @@
 
 use super::values::{ByteSize, Duration};
 use super::Problems;
+use super::Secret;
 use serde::Deserialize;
 use std::path::PathBuf;
 
@@ -28,6 +29,14 @@ pub struct DaemonConfig {
     /// How often the one-line summary (rates, backlogs) is logged.
     #[serde(default = "default_summary_interval")]
     pub summary_interval: Duration,
+    /// The fleet page keeps the latest state of at most this many VINs (the least
+    /// recently seen one makes room): its memory stays bounded whatever the fleet.
+    #[serde(default = "default_max_vehicles")]
+    pub max_vehicles: usize,
+    /// When set, `/` and `/api/*` of the admin listener need it (bearer, cookie or
+    /// `?token=`): for an `admin_listen` that others can reach.
+    #[serde(default)]
+    pub admin_token: Option<Secret>,
 }
 
 impl Default for DaemonConfig {
@@ -41,6 +50,8 @@ impl Default for DaemonConfig {
             dead_letter_max_bytes: default_dead_letter_max_bytes(),
             dead_letter_max_files: default_dead_letter_max_files(),
             summary_interval: default_summary_interval(),
+            max_vehicles: default_max_vehicles(),
+            admin_token: None,
         }
     }
 }
@@ -50,6 +61,9 @@ fn default_dead_letter_max_bytes() -> ByteSize {
 }
 fn default_summary_interval() -> Duration {
     Duration(std::time::Duration::from_secs(60))
+}
+fn default_max_vehicles() -> usize {
+    10_000
 }
 fn default_dead_letter_max_files() -> usize {
     3
@@ -119,6 +133,15 @@ pub(super) fn check(daemon: &DaemonConfig, dedup: &DedupConfig, p: &mut Problems
                 format!("`{addr}` is not an address like 127.0.0.1:9464"),
             );
         }
+    }
+    if daemon.max_vehicles == 0 {
+        p.at("daemon.max_vehicles", "must be at least 1");
+    }
+    if daemon.admin_token.as_ref().is_some_and(Secret::is_empty) {
+        p.at(
+            "daemon.admin_token",
+            "is empty: leave it out, or set a token (e.g. \"${VINSTREAM_ADMIN_TOKEN}\")",
+        );
     }
     if dedup.capacity == 0 {
         p.at("dedup.capacity", "must be at least 1");

@@ -23,7 +23,7 @@ pub struct Options {
 }
 
 /// The config the demo runs, as TOML: printed by `--print-config` as a starting point.
-pub fn config_toml(port: u16, state_dir: &Path) -> String {
+pub fn config_toml(port: u16, admin_port: u16, state_dir: &Path) -> String {
     let state = state_dir.display();
     let token = state_dir.join("bmw-tokens.json");
     let token = token.display();
@@ -32,6 +32,7 @@ pub fn config_toml(port: u16, state_dir: &Path) -> String {
 # the providers at the providers' brokers, with your certificates and BMW login).
 [daemon]
 state_dir = "{state}"
+admin_listen = "127.0.0.1:{admin_port}"    # the fleet page, /metrics, /healthz, /readyz
 log_level = "info,rumqttd=off"
 summary_interval = "10s"
 
@@ -164,16 +165,19 @@ fn state_dir() -> PathBuf {
 
 /// Print the demo's config.
 pub fn print_config() -> String {
-    config_toml(1883, &PathBuf::from("/var/lib/vinstream"))
+    config_toml(1883, 9464, &PathBuf::from("/var/lib/vinstream"))
 }
 
 pub async fn run(opts: Options) -> Result<(), String> {
+    // First thing, on stderr (stdout carries records only): where to look.
+    let admin_port = free_port()?;
+    eprintln!("vinstream demo: fleet page on http://127.0.0.1:{admin_port}/");
     let port = free_port()?;
     start_broker(port)?;
     let dir = state_dir();
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     write_token_file(&dir.join("bmw-tokens.json"))?;
-    let config = demo_config(&config_toml(port, &dir))?;
+    let config = demo_config(&config_toml(port, admin_port, &dir))?;
     info!(broker = %format!("127.0.0.1:{port}"), vehicles = opts.vehicles, rate = opts.rate,
         "demo: embedded broker and simulated fleet started; records follow on stdout");
     let publisher = tokio::spawn(publish_fleet(port, opts.vehicles, opts.rate));

@@ -69,6 +69,8 @@ pub struct Pipeline {
     pub vehicles: providers::Vehicles,
     /// Where config reloads arrive.
     pub reconfigure: Reconfigure,
+    /// The fleet page's feed: every delivered record, handed over without waiting.
+    pub fleet: crate::fleet::Feed,
 }
 
 /// Records of one batch on their way to the sinks, with every ack that waits on each.
@@ -90,6 +92,7 @@ impl Pipeline {
             dead_letter: self.dead_letter,
             vehicles: self.vehicles,
             reconfigure: self.reconfigure,
+            fleet: self.fleet,
         };
         let mut batch = Vec::with_capacity(MAX_BATCH);
         loop {
@@ -133,6 +136,7 @@ struct Stage {
     dead_letter: DeadLetter,
     vehicles: providers::Vehicles,
     reconfigure: Reconfigure,
+    fleet: crate::fleet::Feed,
 }
 
 impl Stage {
@@ -207,6 +211,8 @@ impl Stage {
             return;
         }
         let refused = self.deliver(&out.records).await;
+        // Every sink accepted: the page may show them. A broadcast send never waits.
+        self.fleet.publish(&out.records);
         let accepted = chrono::Utc::now();
         for r in &out.records {
             let waited = (accepted - r.received_at).to_std().unwrap_or_default();

@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use tokio::sync::Notify;
 
 mod commit_faults;
+mod fleet_tap;
 mod off_runtime;
 mod reload;
 
@@ -119,6 +120,7 @@ fn start_in(dir: tempfile::TempDir) -> Running {
         dead_letter: DeadLetter::new(dir.path()),
         vehicles: providers::Vehicles::load(dir.path()),
         reconfigure: Reconfigure::default(),
+        fleet: Default::default(),
     };
     let (tx, rx) = mpsc::unbounded_channel();
     let task = tokio::spawn(pipeline.run(rx));

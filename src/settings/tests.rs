@@ -353,3 +353,29 @@ fn a_file_sink_keeping_no_rotated_file_is_refused_by_key() {
     assert_eq!(p[0].key, "sinks.archive.max_files");
     assert!(p[0].message.contains("at least 1"), "{}", p[0].message);
 }
+
+#[test]
+fn the_fleet_page_keys_default_check_and_keep_the_token_secret() {
+    let d = crate::config::DaemonConfig::default();
+    assert_eq!((d.max_vehicles, d.admin_token.is_none()), (10_000, true));
+    let text = "[daemon]\nmax_vehicles = 0\nadmin_token = \"\"\n";
+    let problems = parse(text, &no_env).unwrap_err();
+    let k = keys(&problems);
+    assert!(k.contains(&"daemon.max_vehicles"), "{k:?}");
+    assert!(k.contains(&"daemon.admin_token"), "{k:?}");
+    let env = |k: &str| (k == "ADMIN_TOKEN").then(|| "PAGE-TOKEN-5".to_string());
+    let text =
+        format!("[daemon]\nadmin_token = \"${{ADMIN_TOKEN}}\"\nmax_vehicles = 5\n{PEM_FREE}");
+    let problems = parse(&text, &env).unwrap_err();
+    assert!(
+        !keys(&problems).iter().any(|k| k.starts_with("daemon")),
+        "{problems:?}"
+    );
+    let table: toml::Table = "admin_token = \"PAGE-TOKEN-5\"".parse().unwrap();
+    let daemon: crate::config::DaemonConfig = typed(table, "daemon").unwrap();
+    assert_eq!(
+        daemon.admin_token.as_ref().unwrap().expose(),
+        "PAGE-TOKEN-5"
+    );
+    assert!(!format!("{daemon:?}").contains("PAGE-TOKEN-5"));
+}

@@ -33,6 +33,7 @@ pub struct Metrics {
     pub(super) outside_leaf: Family<Labels, Counter>,
     pub(super) sink_buffer: Family<Labels, Gauge>,
     pub(super) connected: Family<Labels, Gauge>,
+    pub(super) fleet_dropped: Family<Labels, Counter>,
     pub(super) end_to_end: Histogram,
     pub(super) process: ProcessGauges,
     /// Last time a repeated warning was logged, per key: repeats are counted, not logged.
@@ -70,6 +71,7 @@ impl Metrics {
             outside_leaf: Family::default(),
             sink_buffer: Family::default(),
             connected: Family::default(),
+            fleet_dropped: Family::default(),
             end_to_end: Histogram::new(exponential_buckets(0.0005, 2.0, 18)),
             process: ProcessGauges {
                 rss: Gauge::default(),
@@ -133,6 +135,11 @@ impl Metrics {
             "provider_connected",
             "1 while the provider is connected and subscribed",
             m.connected.clone(),
+        );
+        r.register(
+            "fleet_events_dropped",
+            "Delivered records the fleet page missed because it fell behind (consumer: state, page)",
+            m.fleet_dropped.clone(),
         );
         r.register(
             "end_to_end_seconds",
@@ -206,5 +213,13 @@ impl Metrics {
     }
     pub fn delivered_total(&self, snk: &str) -> u64 {
         self.delivered.get_or_create(&sink(snk)).get()
+    }
+    pub fn malformed_total(&self, src: &str) -> u64 {
+        self.malformed.get_or_create(&source(src)).get()
+    }
+    pub fn fleet_dropped_total(&self, consumer: &str) -> u64 {
+        self.fleet_dropped
+            .get_or_create(&vec![("consumer", consumer.to_string())])
+            .get()
     }
 }

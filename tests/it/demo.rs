@@ -66,3 +66,73 @@ fn print_config_is_a_complete_config_to_start_from() {
     assert_eq!(types.len(), 3, "{types:?}");
     assert!(doc["sinks"]["console"]["type"].as_str() == Some("stdout"));
 }
+
+/// The demo's first line names the fleet page, and the page shows the simulated fleet of
+/// all three providers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_prints_the_fleet_page_url_first_and_serves_it() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(bin())
+        .args([
+            "demo",
+            "--duration",
+            "30s",
+            "--rate",
+            "40",
+            "--vehicles",
+            "6",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    stderr.read_line(&mut first).unwrap();
+    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+    let url = first
+        .trim()
+        .strip_prefix("vinstream demo: fleet page on ")
+        .unwrap_or_else(|| panic!("first line: {first:?}"))
+        .to_string();
+    assert!(
+        url.starts_with("http://127.0.0.1:") && url.ends_with('/'),
+        "{url}"
+    );
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let c = reqwest::Client::new();
+    let providers = crate::support::wait::until_async(
+        "vehicles of all three providers on the page",
+        std::time::Duration::from_secs(20),
+        || async {
+            let v: Value = c
+                .get(format!("{url}api/vehicles"))
+                .send()
+                .await
+                .ok()?
+                .json()
+                .await
+                .ok()?;
+            let mut p: Vec<String> = v["vehicles"]
+                .as_array()?
+                .iter()
+                .map(|v| v["provider"].as_str().unwrap().to_string())
+                .collect();
+            p.sort();
+            p.dedup();
+            (p.len() == 3).then_some(p)
+        },
+    )
+    .await;
+    assert_eq!(
+        providers,
+        ["bmw_cardata", "high_mobility_v1", "high_mobility_v2"]
+    );
+    let page = c.get(&url).send().await.unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    assert!(page.text().await.unwrap().contains("<title>vinstream"));
+    let _ = child.kill();
+    let _ = child.wait();
+}

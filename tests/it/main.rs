@@ -10,6 +10,8 @@ mod cli;
 mod demo;
 mod disk_full;
 mod faults;
+mod fleet_api;
+mod fleet_page;
 mod fuzz_config;
 mod hm_coverage;
 mod hm_proptest;

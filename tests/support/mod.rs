@@ -14,10 +14,12 @@
 //! - [`json_gen`]: the proptest generators of arbitrary JSON and the case count.
 //! - [`records`]: the checks every normalization test makes of a record's JSON line.
 //! - [`smallfs`]: a small tmpfs to fill, for real ENOSPC.
+//! - [`browser`]: headless Chromium over WebDriver (chromedriver child process).
 //! - [`rig`]: the single-broker rig (temp dir, PKI, mTLS Mosquitto) of faults, NATS, HM V2.
 #![allow(dead_code)]
 #![allow(unused_imports)]
 
+pub mod browser;
 pub mod configs;
 pub mod daemon;
 pub mod home_assistant;

@@ -44,6 +44,7 @@ fn a_dead_letter_write_that_blocks_leaves_the_runtime_running() {
                     dead_letter: DeadLetter::new(&state),
                     vehicles: providers::Vehicles::load(&state),
                     reconfigure: Reconfigure::default(),
+                    fleet: Default::default(),
                 };
                 let (tx, rx) = mpsc::unbounded_channel();
                 let task = tokio::spawn(pipeline.run(rx));

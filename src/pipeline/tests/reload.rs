@@ -4,7 +4,7 @@
 use super::*;
 
 /// A sink whose platform is down: it never accepts.
-struct DownSink;
+pub(super) struct DownSink;
 
 #[async_trait]
 impl Sink for DownSink {
@@ -32,6 +32,7 @@ async fn a_reload_reaches_a_batch_stuck_on_a_down_sink() {
         dead_letter: DeadLetter::new(dir.path()),
         vehicles: Default::default(),
         reconfigure: reconfigure.clone(),
+        fleet: Default::default(),
     };
     let keep: Arc<dyn Sink> = Arc::new(KeepSink(kept.clone()));
     let (tx, rx) = mpsc::unbounded_channel();
@@ -112,6 +113,7 @@ async fn a_reload_does_not_give_a_batch_again_to_a_new_instance_on_the_same_stor
         dead_letter: DeadLetter::new(dir.path()),
         vehicles: Default::default(),
         reconfigure: reconfigure.clone(),
+        fleet: Default::default(),
     };
     let (tx, rx) = mpsc::unbounded_channel();
     let task = tokio::spawn(pipeline.run(rx));
