@@ -11,6 +11,7 @@ pub mod cumulocity;
 pub mod file;
 mod mqtt_out;
 pub mod nats;
+pub mod postgres;
 mod sink;
 pub mod stdout;
 pub mod thingsboard;
@@ -85,4 +86,5 @@ sinks! {
     Thingsboard(thingsboard::config::ThingsboardSinkConfig) = "thingsboard" => thingsboard,
     Cumulocity(cumulocity::config::CumulocitySinkConfig) = "cumulocity" => cumulocity,
     Nats(nats::config::NatsSinkConfig) = "nats" => nats,
+    Postgres(postgres::config::PostgresSinkConfig) = "postgres" => postgres,
 }
