@@ -28,6 +28,7 @@ mod same_car;
 mod sink_cumulocity;
 mod sink_file;
 mod sink_nats;
+mod sink_postgres;
 mod sink_thingsboard;
 mod sink_webhook;
 mod tls_names;

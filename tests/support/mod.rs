@@ -10,6 +10,7 @@
 //! - [`publisher`]: rumqttc QoS 1 `Publisher` (returns after PUBACK) and `Collector`.
 //! - [`daemon`]: spawns the binary under test and collects stdout JSON records / stderr.
 //! - [`platform`]: the ThingsBoard/Cumulocity rig (provider broker, platform broker, daemon).
+//! - [`postgres`]: a PostgreSQL server (initdb + postgres child process) per test.
 //! - [`smallfs`]: a small tmpfs to fill, for real ENOSPC.
 //! - [`rig`]: the single-broker rig (temp dir, PKI, mTLS Mosquitto) of faults, NATS, HM V2.
 #![allow(dead_code)]
@@ -23,6 +24,7 @@ pub mod nats;
 pub mod oauth;
 pub mod pki;
 pub mod platform;
+pub mod postgres;
 pub mod proxy;
 pub mod publisher;
 pub mod rig;

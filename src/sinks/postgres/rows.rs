@@ -8,7 +8,7 @@
 //! timestamp (kept as sent in the record) dates the row by `received_at`.
 
 use crate::record::{Record, Signal};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 
@@ -74,13 +74,14 @@ impl SignalRow<'_> {
 pub fn signal_rows(record: &Record) -> impl Iterator<Item = SignalRow<'_>> {
     let record_id = text(&record.id);
     let vin = text(&record.vin);
+    let received_at = received_at(record);
     record.signals.iter().map(move |s| SignalRow {
         record_id: record_id.clone(),
         vin: vin.clone(),
         path: text(&s.path),
         origin: text(&s.origin),
-        ts: signal_time(s).unwrap_or(record.received_at),
-        received_at: record.received_at,
+        ts: signal_time(s).unwrap_or(received_at),
+        received_at,
         value: cell(&s.value),
         unit: s.unit.as_deref().map(text),
         failure: s.failure.as_ref().map(json),
@@ -96,6 +97,12 @@ pub fn record_texts(record: &Record) -> [Cow<'_, str>; 5] {
         text(&record.source),
         text(&record.message_id),
     ]
+}
+
+/// `received_at` as the record states it (milliseconds, SPEC.md §3), so a row and the
+/// JSON line of its record agree to the digit.
+pub fn received_at(record: &Record) -> DateTime<Utc> {
+    record.received_at.trunc_subsecs(3)
 }
 
 fn signal_time(s: &Signal) -> Option<DateTime<Utc>> {
@@ -175,7 +182,7 @@ mod tests {
 
     #[test]
     fn each_json_type_has_its_column_and_nul_never_reaches_the_server() {
-        let received_at = "2026-11-21T22:40:00.123Z".parse().unwrap();
+        let received_at: DateTime<Utc> = "2026-11-21T22:40:00.123456Z".parse().unwrap();
         let record = Record {
             id: "hm:1".into(),
             vin: "V\0IN".into(),
@@ -196,7 +203,12 @@ mod tests {
         assert_eq!(rows[0].num(), Some(12.5));
         assert_eq!(rows[0].ts.to_rfc3339(), "2025-08-12T14:07:48+00:00");
         assert_eq!(rows[1].txt(), Some("on\u{FFFD}off"));
-        assert_eq!(rows[1].ts, received_at, "an unreadable timestamp");
+        let millis: DateTime<Utc> = "2026-11-21T22:40:00.123Z".parse().unwrap();
+        assert_eq!(
+            rows[1].ts, millis,
+            "an unreadable timestamp: received_at, as printed"
+        );
+        assert!(rows.iter().all(|r| r.received_at == millis));
         assert_eq!(rows[2].bool(), Some(true));
         assert_eq!(
             rows[3].json(),

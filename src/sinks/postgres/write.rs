@@ -110,6 +110,7 @@ impl Writer {
             let mut w = pin!(BinaryCopyInWriter::new(sink, &RECORD_TYPES));
             for r in records {
                 let [id, vin, provider, source, message_id] = rows::record_texts(r);
+                let received_at = rows::received_at(r);
                 w.as_mut()
                     .write(&[
                         &&*id,
@@ -117,7 +118,7 @@ impl Writer {
                         &&*provider,
                         &&*source,
                         &&*message_id,
-                        &r.received_at,
+                        &received_at,
                     ])
                     .await?;
             }
