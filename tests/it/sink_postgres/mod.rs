@@ -5,6 +5,7 @@
 //! same value, once — also across a SIGKILL of vinstream and a restart of the database.
 
 mod faults;
+mod queries;
 mod values;
 
 use crate::support::configs;

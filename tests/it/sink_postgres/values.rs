@@ -45,6 +45,22 @@ fn record(id: &str, vin: &str, signals: Vec<Signal>) -> Arc<Record> {
     })
 }
 
+/// A sink on `pg` in `schema` (batches of at most 3 rows per transaction).
+pub(super) async fn open(pg: &Postgres, schema: &str) -> PostgresSink {
+    PostgresSink::open("db", &config(pg, schema)).await.unwrap()
+}
+
+/// A record of one signal at `ts`.
+pub(super) fn record_at(
+    id: &str,
+    vin: &str,
+    path: &'static str,
+    value: Value,
+    ts: &str,
+) -> Arc<Record> {
+    record(id, vin, vec![signal(path, value, Some(ts))])
+}
+
 /// What the stdout sink would print for `r`, for [`expected_rows`].
 fn as_json(r: &Record) -> Value {
     serde_json::from_slice(&r.to_json_line()).unwrap()
