@@ -27,6 +27,8 @@ pub struct Postgres {
     port: u16,
     child: Option<Child>,
     owner: Option<(u32, u32)>,
+    /// `ssl = on` with this certificate and key (copies owned by the server's user).
+    tls: Option<(PathBuf, PathBuf)>,
 }
 
 /// The bin directory of the newest installed PostgreSQL, e.g. `/usr/lib/postgresql/15/bin`.
@@ -69,6 +71,15 @@ fn chown_all(path: &Path, (uid, gid): (u32, u32)) {
 
 impl Postgres {
     pub fn start() -> Postgres {
+        Postgres::start_with(None)
+    }
+
+    /// A server that also speaks TLS, with `cert` and `key` (PEM).
+    pub fn start_tls(cert: &Path, key: &Path) -> Postgres {
+        Postgres::start_with(Some((cert, key)))
+    }
+
+    fn start_with(tls: Option<(&Path, &Path)>) -> Postgres {
         let dir = tempfile::Builder::new()
             .prefix("vinstream-pg")
             .tempdir()
@@ -76,6 +87,15 @@ impl Postgres {
         let owner = running_as_root().then(postgres_user);
         let pwfile = dir.path().join("pw");
         std::fs::write(&pwfile, PASSWORD).unwrap();
+        let tls = tls.map(|(cert, key)| {
+            let (c, k) = (dir.path().join("server.crt"), dir.path().join("server.key"));
+            std::fs::copy(cert, &c).unwrap();
+            std::fs::copy(key, &k).unwrap();
+            // postgres refuses a key that others can read.
+            std::fs::set_permissions(&k, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+                .unwrap();
+            (c, k)
+        });
         if let Some(o) = owner {
             chown_all(dir.path(), o);
         }
@@ -84,6 +104,7 @@ impl Postgres {
             port: free_port(),
             child: None,
             owner,
+            tls,
             dir,
         };
         let out = pg
@@ -132,8 +153,17 @@ impl Postgres {
         if let Some(o) = self.owner {
             chown_all(&self.dir.path().join("server.log"), o);
         }
-        let child = self
-            .command("postgres")
+        let mut command = self.command("postgres");
+        if let Some((cert, key)) = &self.tls {
+            command.args(["-c", "ssl=on"]);
+            command
+                .arg("-c")
+                .arg(format!("ssl_cert_file={}", cert.display()));
+            command
+                .arg("-c")
+                .arg(format!("ssl_key_file={}", key.display()));
+        }
+        let child = command
             .args([
                 "-D",
                 self.data().to_str().unwrap(),

@@ -6,6 +6,7 @@
 
 mod faults;
 mod queries;
+mod tls;
 mod values;
 
 use crate::support::configs;
