@@ -6,7 +6,7 @@
 
 use super::schema::{self, SchemaError};
 use super::url::Target;
-use super::write::Writer;
+use super::write::{WriteError, Writer};
 use crate::mqtt::backoff::Backoff;
 use crate::record::Record;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -184,7 +184,11 @@ async fn serve(
         let mut failed = None;
         for chunk in chunks(&records, s.max_rows) {
             if let Err(e) = writer.write(chunk).await {
-                failed = Some(format!("writing to PostgreSQL: {}", describe(&e)));
+                let why = match e {
+                    WriteError::Db(e) => describe(&e),
+                    WriteError::Encode(m) => m,
+                };
+                failed = Some(format!("writing to PostgreSQL: {why}"));
                 break;
             }
         }

@@ -6,10 +6,12 @@
 //! - `url.rs`: the URL and TLS modes, read without connecting (`vinstream check`).
 //! - `schema.rs`: the tables, created or checked on every connect.
 //! - `rows.rs`: a record as rows, so that no value can make the server refuse a batch.
-//! - `write.rs`: binary COPY into staging tables, then insert and upsert.
+//! - `write.rs`, `copy.rs`: the transaction of a batch (records claim, binary COPY,
+//!   `latest` upsert) and its rows.
 //! - `link.rs`: the task owning the connection: reconnects, backoff, batching.
 
 pub mod config;
+mod copy;
 mod link;
 pub mod rows;
 pub mod schema;

@@ -1,89 +1,97 @@
-//! One batch, one transaction: binary COPY of the rows into temporary staging tables,
-//! then `INSERT ... ON CONFLICT DO NOTHING` into `records` and `signals` and the upsert
-//! of `latest`, committed together. A redelivered record finds its rows there already
-//! and adds none; a `latest` row changes only for a newer `(ts, record_id)`, so the
-//! order batches arrive in (a retry, a redelivery after a crash) does not matter.
+//! One batch, one transaction, committed together:
+//!
+//! 1. `INSERT INTO records ... ON CONFLICT DO NOTHING RETURNING record_id` (the batch as
+//!    arrays): the records this transaction is the first to store. A record row and its
+//!    signal rows commit together, so a record already there has its signals there too
+//!    (a redelivery adds no row), and a replica writing the same record at the same time
+//!    waits on that key and then finds it stored.
+//! 2. Binary COPY of the new records' signal rows straight into `signals`. Should one
+//!    exist anyway (someone deleted `records` rows but kept their signals), the unique
+//!    key refuses the COPY; the batch then goes again through a temporary staging table
+//!    and `INSERT ... SELECT ... ON CONFLICT DO NOTHING`, the slower path that never
+//!    conflicts. The direct path is what keeps the sink near `psql \copy` (bench/postgres).
+//! 3. The `latest` upsert of the newest new row per vehicle and path, which changes a row
+//!    only for a newer `(ts, record_id)`: arrival order does not matter.
 
-use super::rows::{self, Cell, SignalRow, RECORD_COLUMNS, SIGNAL_COLUMNS};
+use super::copy;
+use super::rows::{self, SIGNAL_COLUMNS};
 use super::schema::ident;
 use crate::record::Record;
+use chrono::{DateTime, Utc};
+use futures_util::SinkExt;
+use serde_json::Value;
+use std::borrow::Cow;
+use std::collections::HashSet;
 use std::pin::pin;
 use std::sync::Arc;
-use tokio_postgres::binary_copy::BinaryCopyInWriter;
-use tokio_postgres::types::{ToSql, Type};
-use tokio_postgres::{Client, Statement};
+use tokio_postgres::error::SqlState;
+use tokio_postgres::{Client, Statement, Transaction};
 
-/// A connection ready to write: its staging tables exist and its statements are prepared.
+/// A connection ready to write: its staging table exists and its statements are prepared.
 pub struct Writer {
     pub client: Client,
-    copy_records: Statement,
-    copy_signals: Statement,
     insert_records: Statement,
-    insert_signals: Statement,
+    copy_signals: Statement,
+    copy_staged: Statement,
+    insert_staged: Statement,
     upsert_latest: Statement,
 }
 
-const SIGNAL_TYPES: [Type; 12] = [
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TIMESTAMPTZ,
-    Type::TIMESTAMPTZ,
-    Type::FLOAT8,
-    Type::TEXT,
-    Type::BOOL,
-    Type::JSONB,
-    Type::TEXT,
-    Type::JSONB,
-];
+/// Why a write failed: the server (with its SQL state) or the rows themselves.
+#[derive(Debug)]
+pub enum WriteError {
+    Db(tokio_postgres::Error),
+    Encode(String),
+}
 
-const RECORD_TYPES: [Type; 6] = [
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TIMESTAMPTZ,
-];
+impl From<tokio_postgres::Error> for WriteError {
+    fn from(e: tokio_postgres::Error) -> WriteError {
+        WriteError::Db(e)
+    }
+}
+
+const LATEST_COLUMNS: &str = "vin, path, ts, record_id, num, txt, bool, json, unit, failure";
 
 impl Writer {
-    /// Create this session's staging tables (emptied at every commit) and prepare.
+    /// Create this session's staging table (emptied at every commit) and prepare.
     pub async fn prepare(client: Client, schema: &str) -> Result<Writer, tokio_postgres::Error> {
         client
             .batch_execute(&format!(
-                "CREATE TEMP TABLE IF NOT EXISTS vinstream_stage_records ({RECORD_COLUMNS_TYPED}) \
-                 ON COMMIT DELETE ROWS;\n\
-                 CREATE TEMP TABLE IF NOT EXISTS vinstream_stage_signals ({SIGNAL_COLUMNS_TYPED}) \
-                 ON COMMIT DELETE ROWS;"
+                "CREATE TEMP TABLE IF NOT EXISTS vinstream_stage_signals \
+                 (LIKE {}.signals INCLUDING DEFAULTS) ON COMMIT DELETE ROWS",
+                ident(schema)
             ))
             .await?;
         let s = ident(schema);
-        let copy_records = client
-            .prepare("COPY vinstream_stage_records FROM STDIN (FORMAT binary)")
-            .await?;
-        let copy_signals = client
-            .prepare("COPY vinstream_stage_signals FROM STDIN (FORMAT binary)")
-            .await?;
         let insert_records = client
             .prepare(&format!(
-                "INSERT INTO {s}.records ({RECORD_COLUMNS}) \
-                 SELECT {RECORD_COLUMNS} FROM vinstream_stage_records ON CONFLICT DO NOTHING"
+                "INSERT INTO {s}.records ({}) SELECT * FROM unnest($1::text[], $2::text[], \
+                 $3::text[], $4::text[], $5::text[], $6::timestamptz[]) \
+                 ON CONFLICT DO NOTHING RETURNING record_id",
+                rows::RECORD_COLUMNS
             ))
             .await?;
-        let insert_signals = client
+        let copy_signals = client
+            .prepare(&format!(
+                "COPY {s}.signals ({SIGNAL_COLUMNS}) FROM STDIN (FORMAT binary)"
+            ))
+            .await?;
+        let copy_staged = client
+            .prepare(&format!(
+                "COPY vinstream_stage_signals ({SIGNAL_COLUMNS}) FROM STDIN (FORMAT binary)"
+            ))
+            .await?;
+        let insert_staged = client
             .prepare(&format!(
                 "INSERT INTO {s}.signals ({SIGNAL_COLUMNS}) \
                  SELECT {SIGNAL_COLUMNS} FROM vinstream_stage_signals ON CONFLICT DO NOTHING"
             ))
             .await?;
-        // DISTINCT ON: an upsert may touch a row once per statement, and a batch often
-        // holds several values of one path of one vehicle.
         let upsert_latest = client
             .prepare(&format!(
                 "INSERT INTO {s}.latest AS l ({LATEST_COLUMNS}) \
-                 SELECT DISTINCT ON (vin, path) {LATEST_COLUMNS} FROM vinstream_stage_signals \
-                 ORDER BY vin, path, ts DESC, record_id DESC \
+                 SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], \
+                 $5::float8[], $6::text[], $7::bool[], $8::jsonb[], $9::text[], $10::jsonb[]) \
                  ON CONFLICT (vin, path) DO UPDATE SET ts = EXCLUDED.ts, \
                  record_id = EXCLUDED.record_id, num = EXCLUDED.num, txt = EXCLUDED.txt, \
                  bool = EXCLUDED.bool, json = EXCLUDED.json, unit = EXCLUDED.unit, \
@@ -93,88 +101,107 @@ impl Writer {
             .await?;
         Ok(Writer {
             client,
-            copy_records,
-            copy_signals,
             insert_records,
-            insert_signals,
+            copy_signals,
+            copy_staged,
+            insert_staged,
             upsert_latest,
         })
     }
 
-    /// Write `records` in one transaction; Ok once it committed. Returns the signal
-    /// rows that were new (the rest were there already: a redelivery).
-    pub async fn write(&mut self, records: &[Arc<Record>]) -> Result<u64, tokio_postgres::Error> {
+    /// Write `records` in one transaction; Ok once it committed. Returns the signal rows
+    /// that were new (none for a redelivered record).
+    pub async fn write(&mut self, records: &[Arc<Record>]) -> Result<u64, WriteError> {
+        match self.attempt(records, false).await {
+            Err(WriteError::Db(e)) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
+                tracing::debug!(error = %e, "signal rows of new records exist: staging the batch");
+                self.attempt(records, true).await
+            }
+            other => other,
+        }
+    }
+
+    async fn attempt(&mut self, records: &[Arc<Record>], staged: bool) -> Result<u64, WriteError> {
         let tx = self.client.transaction().await?;
-        {
-            let sink = tx.copy_in(&self.copy_records).await?;
-            let mut w = pin!(BinaryCopyInWriter::new(sink, &RECORD_TYPES));
-            for r in records {
-                let [id, vin, provider, source, message_id] = rows::record_texts(r);
-                let received_at = rows::received_at(r);
-                w.as_mut()
-                    .write(&[
-                        &&*id,
-                        &&*vin,
-                        &&*provider,
-                        &&*source,
-                        &&*message_id,
-                        &received_at,
-                    ])
-                    .await?;
+        let new = insert_records(&tx, &self.insert_records, records).await?;
+        let rows = copy::new_rows(records, &new);
+        if !rows.is_empty() {
+            let payload = copy::payload(&rows).map_err(WriteError::Encode)?;
+            let copy = if staged {
+                &self.copy_staged
+            } else {
+                &self.copy_signals
+            };
+            let mut sink = pin!(tx.copy_in(copy).await?);
+            sink.send(payload.freeze()).await?;
+            sink.as_mut().finish().await?;
+            if staged {
+                tx.execute(&self.insert_staged, &[]).await?;
             }
-            w.finish().await?;
+            upsert_latest(&tx, &self.upsert_latest, &copy::newest(&rows)).await?;
         }
-        {
-            let sink = tx.copy_in(&self.copy_signals).await?;
-            let mut w = pin!(BinaryCopyInWriter::new(sink, &SIGNAL_TYPES));
-            for r in records {
-                for row in rows::signal_rows(r) {
-                    write_signal(w.as_mut(), &row).await?;
-                }
-            }
-            w.finish().await?;
-        }
-        tx.execute(&self.insert_records, &[]).await?;
-        let new = tx.execute(&self.insert_signals, &[]).await?;
-        tx.execute(&self.upsert_latest, &[]).await?;
         tx.commit().await?;
-        Ok(new)
+        Ok(rows.len() as u64)
     }
 }
 
-async fn write_signal(
-    w: std::pin::Pin<&mut BinaryCopyInWriter>,
-    row: &SignalRow<'_>,
-) -> Result<(), tokio_postgres::Error> {
-    let (num, txt, bool, json) = match &row.value {
-        Cell::Null => (None, None, None, None),
-        Cell::Num(n) => (Some(*n), None, None, None),
-        Cell::Txt(s) => (None, Some(&**s), None, None),
-        Cell::Bool(b) => (None, None, Some(*b), None),
-        Cell::Json(v) => (None, None, None, Some(&**v)),
-    };
-    let unit = row.unit.as_deref();
-    let failure = row.failure.as_deref();
-    let values: [&(dyn ToSql + Sync); 12] = [
-        &&*row.record_id,
-        &&*row.vin,
-        &&*row.path,
-        &&*row.origin,
-        &row.ts,
-        &row.received_at,
-        &num,
-        &txt,
-        &bool,
-        &json,
-        &unit,
-        &failure,
-    ];
-    w.write(&values).await
+/// The `records` rows as arrays; the ids this transaction stored.
+async fn insert_records(
+    tx: &Transaction<'_>,
+    statement: &Statement,
+    records: &[Arc<Record>],
+) -> Result<HashSet<String>, tokio_postgres::Error> {
+    let n = records.len();
+    let mut texts: [Vec<Cow<'_, str>>; 5] = Default::default();
+    let mut at: Vec<DateTime<Utc>> = Vec::with_capacity(n);
+    for r in records {
+        for (column, value) in texts.iter_mut().zip(rows::record_texts(r)) {
+            column.push(value);
+        }
+        at.push(rows::received_at(r));
+    }
+    let [id, vin, provider, source, message_id] = texts.map(|c| c.into_iter().collect::<Vec<_>>());
+    let stored = tx
+        .query(
+            statement,
+            &[
+                &refs(&id),
+                &refs(&vin),
+                &refs(&provider),
+                &refs(&source),
+                &refs(&message_id),
+                &at,
+            ],
+        )
+        .await?;
+    Ok(stored.iter().map(|row| row.get(0)).collect())
 }
 
-const RECORD_COLUMNS_TYPED: &str = "record_id text, vin text, provider text, source text, \
-     message_id text, received_at timestamptz";
-const SIGNAL_COLUMNS_TYPED: &str = "record_id text, vin text, path text, origin text, \
-     ts timestamptz, received_at timestamptz, num double precision, txt text, bool boolean, \
-     json jsonb, unit text, failure jsonb";
-const LATEST_COLUMNS: &str = "vin, path, ts, record_id, num, txt, bool, json, unit, failure";
+fn refs<'a>(column: &'a [Cow<'_, str>]) -> Vec<&'a str> {
+    column.iter().map(|s| &**s).collect()
+}
+
+/// The newest new value per vehicle and path, as arrays.
+async fn upsert_latest(
+    tx: &Transaction<'_>,
+    statement: &Statement,
+    newest: &[&rows::SignalRow<'_>],
+) -> Result<u64, tokio_postgres::Error> {
+    let txt: Vec<Option<&str>> = newest.iter().map(|r| r.txt()).collect();
+    let unit: Vec<Option<&str>> = newest.iter().map(|r| r.unit.as_deref()).collect();
+    let vin: Vec<&str> = newest.iter().map(|r| &*r.vin).collect();
+    let path: Vec<&str> = newest.iter().map(|r| &*r.path).collect();
+    let record_id: Vec<&str> = newest.iter().map(|r| &*r.record_id).collect();
+    let ts: Vec<DateTime<Utc>> = newest.iter().map(|r| r.ts).collect();
+    let num: Vec<Option<f64>> = newest.iter().map(|r| r.num()).collect();
+    let bool: Vec<Option<bool>> = newest.iter().map(|r| r.bool()).collect();
+    let json: Vec<Option<&Value>> = newest.iter().map(|r| r.json()).collect();
+    let failure: Vec<Option<&Value>> = newest.iter().map(|r| r.failure.as_deref()).collect();
+    tx.execute(
+        statement,
+        &[
+            &vin, &path, &ts, &record_id, &num, &txt, &bool, &json, &unit, &failure,
+        ],
+    )
+    .await
+}
