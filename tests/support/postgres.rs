@@ -248,11 +248,16 @@ impl Postgres {
 
     /// A count, or `None` while the server is down or the table missing.
     pub fn try_count(&self, sql: &str) -> Option<i64> {
+        self.try_query(sql)?.trim().parse().ok()
+    }
+
+    /// `psql -At` output (one row a line), or `None` on any error.
+    pub fn try_query(&self, sql: &str) -> Option<String> {
         let out = self.psql_command(DB).args(["-c", sql]).output().ok()?;
         if !out.status.success() {
             return None;
         }
-        String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+        String::from_utf8(out.stdout).ok()
     }
 
     /// Waits until `sql` (a count) is at least `n`.

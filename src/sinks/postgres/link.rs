@@ -37,7 +37,9 @@ pub enum Verdict {
 pub struct Status {
     problem: Mutex<Option<String>>,
     pub verdict: watch::Sender<Verdict>,
-    /// `accept` calls between entering and handing their batch over (see [`gather`]).
+    /// Batches on their way: counted up by `accept` before it sends one, down by this
+    /// task when it takes one (see [`gather`]). Counting down on the sending side would
+    /// race: the task could see its own batch as still coming, and linger for it.
     pub arriving: AtomicUsize,
 }
 
@@ -129,7 +131,7 @@ async fn run(s: Settings, mut rx: mpsc::Receiver<Request>, status: Arc<Status>) 
         loop {
             tokio::select! {
                 _ = tokio::time::sleep_until(until) => break,
-                req = rx.recv() => match req {
+                req = take(&mut rx, &status) => match req {
                     Some(r) => { let _ = r.done.send(Err(problem.clone())); }
                     None => return,
                 },
@@ -174,7 +176,7 @@ async fn serve(
                 Ok(Err(e)) => format!("lost the PostgreSQL connection: {}", describe(&e)),
                 Err(e) => format!("the PostgreSQL connection task failed: {e}"),
             }),
-            req = rx.recv() => req?,
+            req = take(rx, status) => req?,
         };
         let requests = gather(first, rx, s, status).await;
         let records: Vec<Arc<Record>> = requests
@@ -218,9 +220,12 @@ async fn gather(
     let mut out = vec![first];
     while rows < s.max_rows {
         let next = match rx.try_recv() {
-            Ok(r) => Some(r),
+            Ok(r) => {
+                status.arriving.fetch_sub(1, Ordering::SeqCst);
+                Some(r)
+            }
             Err(_) if status.arriving.load(Ordering::SeqCst) > 0 => {
-                tokio::time::timeout_at(deadline, rx.recv())
+                tokio::time::timeout_at(deadline, take(rx, status))
                     .await
                     .ok()
                     .flatten()
@@ -232,6 +237,15 @@ async fn gather(
         out.push(r);
     }
     out
+}
+
+/// The next batch, counted as arrived.
+async fn take(rx: &mut mpsc::Receiver<Request>, status: &Status) -> Option<Request> {
+    let r = rx.recv().await;
+    if r.is_some() {
+        status.arriving.fetch_sub(1, Ordering::SeqCst);
+    }
+    r
 }
 
 fn row_count(records: &[Arc<Record>]) -> usize {

@@ -118,8 +118,8 @@ impl Sink for PostgresSink {
         };
         self.status.arriving.fetch_add(1, Ordering::SeqCst);
         let sent = self.tx.send(request).await;
-        self.status.arriving.fetch_sub(1, Ordering::SeqCst);
         if sent.is_err() {
+            self.status.arriving.fetch_sub(1, Ordering::SeqCst);
             return Err(SinkError::Other("the PostgreSQL sink has stopped".into()));
         }
         match answer.await {
