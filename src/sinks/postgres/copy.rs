@@ -65,9 +65,14 @@ pub fn new_rows<'a>(records: &'a [Arc<Record>], new: &HashSet<String>) -> Vec<Si
         if !done.insert(&r.id) || !new.contains(&*rows::text(&r.id)) {
             continue;
         }
-        let mut seen: HashSet<(String, String)> = HashSet::new();
-        for row in rows::signal_rows(r) {
-            if r.signals.len() == 1 || seen.insert((row.path.to_string(), row.origin.to_string())) {
+        // A repeated (path, origin) in one record is rare and records are small: a scan
+        // of the ones before costs less than hashing every row.
+        for (i, row) in rows::signal_rows(r).enumerate() {
+            let this = &r.signals[i];
+            if !r.signals[..i]
+                .iter()
+                .any(|s| s.path == this.path && s.origin == this.origin)
+            {
                 out.push(row);
             }
         }

@@ -25,7 +25,7 @@ use std::collections::HashSet;
 use std::pin::pin;
 use std::sync::Arc;
 use tokio_postgres::error::SqlState;
-use tokio_postgres::{Client, Statement, Transaction};
+use tokio_postgres::{Client, Statement};
 
 /// A connection ready to write: its staging table exists and its statements are prepared.
 pub struct Writer {
@@ -110,44 +110,57 @@ impl Writer {
     }
 
     /// Write `records` in one transaction; Ok once it committed. Returns the signal rows
-    /// that were new (none for a redelivered record).
+    /// that were new (none for a redelivered record). After an error the connection may
+    /// be inside a failed transaction: the link drops it.
     pub async fn write(&mut self, records: &[Arc<Record>]) -> Result<u64, WriteError> {
         match self.attempt(records, false).await {
             Err(WriteError::Db(e)) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
                 tracing::debug!(error = %e, "signal rows of new records exist: staging the batch");
+                self.client.batch_execute("ROLLBACK").await?;
                 self.attempt(records, true).await
             }
             other => other,
         }
     }
 
+    /// Four round trips: BEGIN with the records, COPY's start, its data and end, the
+    /// `latest` upsert with COMMIT. Requests sent together are pipelined by tokio-postgres
+    /// and run in order; a COMMIT after a failed statement only rolls back.
     async fn attempt(&mut self, records: &[Arc<Record>], staged: bool) -> Result<u64, WriteError> {
-        let tx = self.client.transaction().await?;
-        let new = insert_records(&tx, &self.insert_records, records).await?;
+        let c = &self.client;
+        let (_, new) = tokio::try_join!(
+            c.batch_execute("BEGIN"),
+            insert_records(c, &self.insert_records, records)
+        )?;
         let rows = copy::new_rows(records, &new);
-        if !rows.is_empty() {
-            let payload = copy::payload(&rows).map_err(WriteError::Encode)?;
-            let copy = if staged {
-                &self.copy_staged
-            } else {
-                &self.copy_signals
-            };
-            let mut sink = pin!(tx.copy_in(copy).await?);
-            sink.send(payload.freeze()).await?;
-            sink.as_mut().finish().await?;
-            if staged {
-                tx.execute(&self.insert_staged, &[]).await?;
-            }
-            upsert_latest(&tx, &self.upsert_latest, &copy::newest(&rows)).await?;
+        if rows.is_empty() {
+            c.batch_execute("COMMIT").await?;
+            return Ok(0);
         }
-        tx.commit().await?;
+        let payload = copy::payload(&rows).map_err(WriteError::Encode)?;
+        let copy = if staged {
+            &self.copy_staged
+        } else {
+            &self.copy_signals
+        };
+        let mut sink = pin!(c.copy_in(copy).await?);
+        sink.send(payload.freeze()).await?;
+        sink.as_mut().finish().await?;
+        if staged {
+            c.execute(&self.insert_staged, &[]).await?;
+        }
+        let newest = copy::newest(&rows);
+        tokio::try_join!(
+            upsert_latest(c, &self.upsert_latest, &newest),
+            c.batch_execute("COMMIT")
+        )?;
         Ok(rows.len() as u64)
     }
 }
 
 /// The `records` rows as arrays; the ids this transaction stored.
 async fn insert_records(
-    tx: &Transaction<'_>,
+    tx: &Client,
     statement: &Statement,
     records: &[Arc<Record>],
 ) -> Result<HashSet<String>, tokio_postgres::Error> {
@@ -183,7 +196,7 @@ fn refs<'a>(column: &'a [Cow<'_, str>]) -> Vec<&'a str> {
 
 /// The newest new value per vehicle and path, as arrays.
 async fn upsert_latest(
-    tx: &Transaction<'_>,
+    tx: &Client,
     statement: &Statement,
     newest: &[&rows::SignalRow<'_>],
 ) -> Result<u64, tokio_postgres::Error> {
