@@ -343,3 +343,24 @@ fn check_rejects_a_bad_url_naming_the_key_and_not_the_password() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn a_table_that_differs_stops_the_daemon_naming_the_column() {
+    let pg = Postgres::start();
+    pg.psql("CREATE SCHEMA vinstream; CREATE TABLE vinstream.records (record_id text PRIMARY KEY, vin text)");
+    let rig = BrokerRig::new();
+    let config = configs::daemon(&rig.state_dir(), "")
+        + &configs::hm_v2(rig.broker.port(), &rig.pki, APP, "vinstream-pg", "", "")
+        + &db_sink(&pg, "");
+    let mut cmd = Daemon::command(bin(), rig.dir.path());
+    cmd.env(PASSWORD_VAR, PASSWORD);
+    let mut d = Daemon::start_command(cmd, &config, rig.dir.path());
+    let status = d.wait_exit(T).expect("the daemon exits");
+    assert_eq!(status.code(), Some(1), "{}", d.stderr());
+    assert!(
+        d.stderr()
+            .contains("sinks.db: schema: table vinstream.records has no column `provider`"),
+        "{}",
+        d.stderr()
+    );
+}
