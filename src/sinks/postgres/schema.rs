@@ -270,6 +270,21 @@ mod tests {
     }
 
     #[test]
+    fn with_timescaledb_signals_is_a_hypertable_whose_unique_key_holds_ts() {
+        let plain = create_signals("\"v\"", false);
+        assert!(plain.contains("UNIQUE (record_id, path, origin))"));
+        assert!(!plain.contains("create_hypertable"));
+        let ts = create_signals("\"v\"", true);
+        assert!(ts.contains("UNIQUE (record_id, path, origin, ts))"), "{ts}");
+        assert!(
+            ts.contains("SELECT create_hypertable('\"v\".signals', 'ts');"),
+            "{ts}"
+        );
+        // Both keys are accepted when the table is checked.
+        assert_eq!(TABLES[1].keys.len(), 2);
+    }
+
+    #[test]
     fn quotes_any_schema_name() {
         assert_eq!(ident("vinstream"), "\"vinstream\"");
         assert_eq!(ident("a\"b"), "\"a\"\"b\"");
