@@ -12,6 +12,7 @@ pub mod file;
 pub mod homeassistant;
 mod mqtt_out;
 pub mod nats;
+pub mod postgres;
 mod sink;
 pub mod stdout;
 pub mod thingsboard;
@@ -87,4 +88,5 @@ sinks! {
     Cumulocity(cumulocity::config::CumulocitySinkConfig) = "cumulocity" => cumulocity,
     Nats(nats::config::NatsSinkConfig) = "nats" => nats,
     HomeAssistant(homeassistant::config::HomeAssistantSinkConfig) = "homeassistant" => homeassistant,
+    Postgres(postgres::config::PostgresSinkConfig) = "postgres" => postgres,
 }

@@ -31,6 +31,7 @@ mod sink_cumulocity;
 mod sink_file;
 mod sink_homeassistant;
 mod sink_nats;
+mod sink_postgres;
 mod sink_thingsboard;
 mod sink_webhook;
 mod tls_names;

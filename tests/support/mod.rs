@@ -13,6 +13,7 @@
 //! - [`home_assistant`]: a real Home Assistant Core (cached venv) with MQTT and a token.
 //! - [`json_gen`]: the proptest generators of arbitrary JSON and the case count.
 //! - [`records`]: the checks every normalization test makes of a record's JSON line.
+//! - [`postgres`]: a PostgreSQL server (initdb + postgres child process) per test.
 //! - [`smallfs`]: a small tmpfs to fill, for real ENOSPC.
 //! - [`browser`]: headless Chromium over WebDriver (chromedriver child process).
 //! - [`rig`]: the single-broker rig (temp dir, PKI, mTLS Mosquitto) of faults, NATS, HM V2.
@@ -30,6 +31,7 @@ pub mod nats;
 pub mod oauth;
 pub mod pki;
 pub mod platform;
+pub mod postgres;
 pub mod proxy;
 pub mod publisher;
 pub mod records;

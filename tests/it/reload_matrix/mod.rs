@@ -5,9 +5,10 @@
 //!
 //! - changed: the sink starts on its live peer; N messages flow; the sink's table is
 //!   changed harmlessly (file path, webhook header, TB device type, Cumulocity device
-//!   name, NATS subject) and SIGHUP'd in while they flow; N more. Every record reaches
-//!   stdout and the peer (over old and new target) at least once; webhook and NATS hold
-//!   none twice (by batch id, by `Nats-Msg-Id`).
+//!   name, NATS subject, PostgreSQL batch_max_rows) and SIGHUP'd in while they flow; N
+//!   more. Every record reaches stdout and the peer (over old and new target) at least
+//!   once; webhook, NATS and PostgreSQL hold none twice (by batch id, by `Nats-Msg-Id`,
+//!   by signal row).
 //! - down: the sink starts pointing at nothing; N messages wait on it; a reload points it
 //!   at the live peer, which then gets all N.
 
@@ -128,7 +129,7 @@ async fn changed_while_records_flow(kind: Kind) {
     reload(&d, &rig, &peer.sink(&rig, Variant::Changed));
     p.publish_all((N..2 * N).map(msg)).await;
     let got = wait_all(&d, &peer, 2 * N).await;
-    if matches!(kind, Kind::Webhook | Kind::Nats) {
+    if matches!(kind, Kind::Webhook | Kind::Nats | Kind::Postgres) {
         let twice: Vec<_> = got.iter().filter(|(_, &n)| n > 1).collect();
         assert!(twice.is_empty(), "stored twice (index, copies): {twice:?}");
     }
@@ -193,6 +194,7 @@ matrix! {
     thingsboard_changed_while_records_flow, thingsboard_down_fixed_by_a_reload: Kind::Thingsboard;
     cumulocity_changed_while_records_flow, cumulocity_down_fixed_by_a_reload: Kind::Cumulocity;
     nats_changed_while_records_flow, nats_down_fixed_by_a_reload: Kind::Nats;
+    postgres_changed_while_records_flow, postgres_down_fixed_by_a_reload: Kind::Postgres;
 }
 
 /// Apart from the matrix because it failed first (issue 19 item 1): the new webhook

@@ -6,6 +6,7 @@ use crate::support::http_server::{check_batches, HttpServer};
 use crate::support::mosquitto::free_port;
 use crate::support::nats::{self, NatsServer};
 use crate::support::platform::PlatformRig;
+use crate::support::postgres::Postgres;
 use crate::support::publisher::Collector;
 use async_nats::jetstream;
 use serde_json::Value;
@@ -23,6 +24,7 @@ pub enum Kind {
     Thingsboard,
     Cumulocity,
     Nats,
+    Postgres,
 }
 
 /// Which `[sinks.NAME]` table to write.
@@ -45,6 +47,7 @@ pub enum Peer {
     /// The platform broker of the rig, watched by an observer.
     Mqtt(Kind, Collector),
     Nats(NatsServer, Box<jetstream::Context>),
+    Postgres(Postgres),
 }
 
 impl Kind {
@@ -74,6 +77,7 @@ impl Peer {
                 nats::create_vehicles_stream(&js, STREAM).await;
                 Peer::Nats(server, Box::new(js))
             }
+            Kind::Postgres => Peer::Postgres(Postgres::start()),
         }
     }
 
@@ -135,12 +139,22 @@ impl Peer {
                      subject = \"{subject}\"\ntimeout = \"2s\"\n"
                 )
             }
+            Peer::Postgres(pg) => {
+                let port = match v {
+                    Variant::Down => free_port(),
+                    _ => pg.port(),
+                };
+                let url = pg.url().replace(&format!(":{}/", pg.port()), &format!(":{port}/"));
+                let rows = if changed { 7 } else { 5000 };
+                format!("[sinks.peer]\ntype = \"postgres\"\nurl = \"{url}\"\nbatch_max_rows = {rows}\n")
+            }
         }
     }
 
     /// The index of every record the peer holds, one entry per copy. For the webhook,
     /// after dropping repeated batch ids ([`check_batches`] also panics on a record in
-    /// two batches); for NATS, one per stored message (JetStream dedups by `Nats-Msg-Id`).
+    /// two batches); for NATS, one per stored message (JetStream dedups by `Nats-Msg-Id`);
+    /// for PostgreSQL, one per signal row (unique per record and path).
     pub async fn indices(&self) -> Vec<usize> {
         match self {
             Peer::File { a, b } => [a, b]
@@ -172,6 +186,12 @@ impl Peer {
                 }
                 stored.iter().map(|m| index_of(&m.json())).collect()
             }
+            Peer::Postgres(pg) => pg
+                .try_query("SELECT record_id FROM vinstream.signals")
+                .unwrap_or_default()
+                .lines()
+                .map(index_of_id)
+                .collect(),
             Peer::Mqtt(Kind::Thingsboard, obs) => obs
                 .messages()
                 .iter()
