@@ -81,6 +81,26 @@ fn cases() -> Vec<(&'static str, Value, Value)> {
             json!([{"path": "Vehicle.Service.IsServiceDue", "value": true, "origin": "maintenance.service_warning"}]),
         ),
         (
+            "a service almost due is due: VSS IsServiceDue is now or in the near future",
+            json!({"maintenance": {"service_warning": [{"data": {"due": "almost", "reason": "distance_driven"}}]}}),
+            json!([{"path": "Vehicle.Service.IsServiceDue", "value": true, "origin": "maintenance.service_warning"}]),
+        ),
+        (
+            "fuel consumption since start becomes the drive's economy in km/l",
+            json!({"usage": {"fuel_consumption_rate_since_start": [{"data": {"unit": "liters_per_100_kilometers", "value": 5}}]}}),
+            json!([{"path": "Vehicle.Powertrain.FuelSystem.DriveFuelEconomy", "value": 20.0, "unit": "km/l", "origin": "usage.fuel_consumption_rate_since_start"}]),
+        ),
+        (
+            "fuel consumption since reset becomes the cumulative economy in km/l",
+            json!({"usage": {"fuel_consumption_rate_since_reset": [{"data": {"unit": "liters_per_100_kilometers", "value": 4}}]}}),
+            json!([{"path": "Vehicle.Powertrain.FuelSystem.CumulativeFuelEconomy", "value": 25.0, "unit": "km/l", "origin": "usage.fuel_consumption_rate_since_reset"}]),
+        ),
+        (
+            "OEM trouble code values stay under the vendor name (not OBD-II active codes)",
+            json!({"diagnostics": {"oem_trouble_code_values": [{"data": {"id": "123", "key_value": {"key": "k", "value": "v"}}}]}}),
+            json!([{"path": "HM.diagnostics.oem_trouble_code_values", "value": {"id": "123", "key_value": {"key": "k", "value": "v"}}, "origin": "diagnostics.oem_trouble_code_values"}]),
+        ),
+        (
             "the universal vin property",
             json!({"doors": {"vin": [{"data": "WBA00000000000001"}]}}),
             json!([{"path": "Vehicle.VehicleIdentification.VIN", "value": "WBA00000000000001", "origin": "doors.vin"}]),

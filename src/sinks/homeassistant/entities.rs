@@ -51,6 +51,7 @@ const UNITS: &[(&str, &str)] = &[
     ("degrees/s", "°/s"),
     ("m/s^2", "m/s²"),
     ("l/100km", "L/100km"),
+    ("km/l", "km/L"),
     ("kg", "kg"),
     ("g", "g"),
     ("Nm", "N·m"),

@@ -108,6 +108,8 @@ pub const ROWS: &[Row] = &[
     row("Vehicle.Powertrain.FuelSystem.Range", "Fuel range", km(Measurement)),
     row("Vehicle.Powertrain.FuelSystem.AverageConsumption", "Average fuel consumption", num("L/100km", None, Measurement)),
     row("Vehicle.Powertrain.FuelSystem.InstantConsumption", "Fuel consumption", num("L/100km", None, Measurement)),
+    row("Vehicle.Powertrain.FuelSystem.DriveFuelEconomy", "Fuel economy since start", num("km/L", None, Measurement)),
+    row("Vehicle.Powertrain.FuelSystem.CumulativeFuelEconomy", "Fuel economy since reset", num("km/L", None, Measurement)),
     row("Vehicle.Powertrain.FuelSystem.IsFuelLevelLow", "Fuel level low", PROBLEM),
     row("Vehicle.Powertrain.FuelSystem.IsFuelPortFlapOpen", "Fuel flap", OPENING),
     row("Vehicle.Powertrain.FuelSystem.IsEngineStopStartEnabled", "Engine stop-start", PLAIN),

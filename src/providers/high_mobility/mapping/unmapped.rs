@@ -13,12 +13,12 @@ const fn u(capability: &'static str, property: &'static str, why: &'static str) 
 }
 
 const NO_LEAF: &str = "VSS 6.0 has no leaf for it";
-const SESSION: &str = "a charging session's record (past figures); VSS has no session leaves";
+const SESSION: &str = "a charging session's record (past figures); VSS's last-or-current charging event leaves (AveragePower, MaxPower, EvseId, Location coordinates) name none of these";
 const WALLBOX: &str = "the home charging station, not the vehicle";
 const SERVICE_KIND: &str =
     "a specific service or inspection; VSS Service is the next service of any kind";
 const NOT_STATE: &str = "a message, notification or ticket, not vehicle state";
-const TRIP: &str = "a trip's record (past figures); VSS trip leaves are the current trip's";
+const TRIP: &str = "a record of some past trip, which may arrive late or aggregated; VSS's trip leaves (TripDuration, StartTime, TraveledDistanceSinceStart) are the current or latest trip's";
 const STATISTIC: &str = "a usage statistic or driving score; VSS has no leaf for it";
 
 #[rustfmt::skip]
@@ -129,6 +129,7 @@ pub const UNMAPPED: &[Unmapped] = &[
     u("crash", "status", "VSS airbag deployment is per seat; HM's says not which"),
     u("cruise_control", "limiter", "a speed limiter, not cruise control; VSS has no limiter"),
     u("dashboard_lights", "dynamic_warnings", NO_LEAF),
+    u("diagnostics", "oem_trouble_code_values", "OEM key/value codes; VSS DTCList holds the currently active codes in OBD-II format ([P|C|B|U]XXXXX), which these are not stated to be"),
     u("diagnostics", "anti_lock_braking", "HM's inactive/active does not tell ABS enabled (VSS ABS.IsEnabled) from regulating (ABS.IsEngaged)"),
     u("diagnostics", "engine_total_fuel_consumption", "lifetime fuel used; VSS has consumption since start or refuel only"),
     u("diagnostics", "brake_fluid_level", "VSS brake fluid is per wheel; HM's is the one reservoir"),
@@ -333,7 +334,6 @@ pub const UNMAPPED: &[Unmapped] = &[
     u("usage", "electric_duration_last_trip", STATISTIC),
     u("usage", "electric_duration_since_reset", STATISTIC),
     u("usage", "fuel_consumption_rate_last_trip", STATISTIC),
-    u("usage", "fuel_consumption_rate_since_reset", STATISTIC),
     u("usage", "average_speed_last_trip", STATISTIC),
     u("usage", "average_speed_since_reset", STATISTIC),
     u("usage", "fuel_distance_last_trip", STATISTIC),
@@ -358,7 +358,6 @@ pub const UNMAPPED: &[Unmapped] = &[
     u("usage", "energy_consumption_percentages_since_reset", STATISTIC),
     u("usage", "energy_consumption_percentages_since_charging", STATISTIC),
     u("usage", "average_speed_since_charging", STATISTIC),
-    u("usage", "fuel_consumption_rate_since_start", "VSS AverageConsumption is already filled by usage.average_fuel_consumption"),
     u("valet_mode", "status", NO_LEAF),
     u("vehicle_location", "gps_signal_strength", NO_LEAF),
     u("vehicle_location", "fuzzy_coordinates", "deliberately imprecise coordinates; VSS location is the exact one"),

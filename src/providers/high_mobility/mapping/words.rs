@@ -13,10 +13,11 @@ pub const MOVING: Words<bool> = &[("moving", true), ("not_moving", false)];
 pub const DETECTED: Words<bool> = &[("detected", true), ("not_detected", false)];
 pub const FASTENED: Words<bool> = &[("fastened", true), ("not_fastened", false)];
 pub const SERVICE_DUE: Words<bool> = &[("ok", false), ("warning", true), ("critical", true)];
-/// `maintenance.service_warning.due`: "almost" is not yet due.
+/// `maintenance.service_warning.due`: VSS IsServiceDue is "service needed now or in the
+/// near future", so "almost" is due (as `service_status` "warning" is).
 pub const SERVICE_WARNING_DUE: Words<bool> = &[
     ("no_service_required", false),
-    ("almost", false),
+    ("almost", true),
     ("due", true),
     ("overdue", true),
 ];

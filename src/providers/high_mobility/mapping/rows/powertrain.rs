@@ -43,7 +43,6 @@ pub const ROWS: &[Row] = &[
     row("diagnostics", "washer_fluid_level", Flag("Vehicle.Body.Windshield.Front.WasherFluid.IsLevelLow", FLUID_LOW)),
     row("diagnostics", "trouble_codes", TroubleCodes),
     row("diagnostics", "confirmed_trouble_codes", TroubleCodes),
-    row("diagnostics", "oem_trouble_code_values", TroubleCodes),
     row("diagnostics", "engine_coolant_temperature", Measure("Vehicle.Powertrain.CombustionEngine.EngineCoolant.Temperature")),
     row("diagnostics", "engine_coolant_fluid_level", Enum("Vehicle.Powertrain.CombustionEngine.EngineCoolant.Level", COOLANT_LEVEL)),
     row("diagnostics", "engine_oil_temperature", Measure("Vehicle.Powertrain.CombustionEngine.EngineOil.Temperature")),
@@ -85,6 +84,9 @@ pub const ROWS: &[Row] = &[
     row("fueling", "gas_flap_position", Flag("Vehicle.Powertrain.FuelSystem.IsFuelPortFlapOpen", OPEN)),
     row("usage", "average_fuel_consumption", Measure("Vehicle.Powertrain.FuelSystem.AverageConsumption")),
     row("usage", "current_fuel_consumption", Measure("Vehicle.Powertrain.FuelSystem.InstantConsumption")),
+    // economy (km/l) is the reciprocal of HM's consumption (l/100km): units.rs converts
+    row("usage", "fuel_consumption_rate_since_start", Measure("Vehicle.Powertrain.FuelSystem.DriveFuelEconomy")),
+    row("usage", "fuel_consumption_rate_since_reset", Measure("Vehicle.Powertrain.FuelSystem.CumulativeFuelEconomy")),
     row("chassis_settings", "driving_mode", Enum("Vehicle.Powertrain.Transmission.PerformanceMode", PERFORMANCE_MODE)),
     row("race", "gear_mode", Code("Vehicle.Powertrain.Transmission.SelectedGear", GEAR_SELECTOR)),
 ];
