@@ -213,6 +213,12 @@ fn config_defaults_and_checks() {
     .unwrap();
     assert_eq!(c.entities, Entities::All);
     assert!(super::check_config(&c).unwrap_err().contains("base_topic"));
+    // its status topic would be Home Assistant's: the sink would answer its own `online`
+    let c =
+        parse("type = \"homeassistant\"\nhost = \"h\"\nbase_topic = \"homeassistant\"").unwrap();
+    assert!(super::check_config(&c)
+        .unwrap_err()
+        .contains("must differ from discovery_prefix"));
     let c = parse("type = \"homeassistant\"\nhost = \"h\"\nca_file = \"/x\"").unwrap();
     assert!(super::check_config(&c).unwrap_err().contains("tls = true"));
     let c =

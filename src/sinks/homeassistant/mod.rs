@@ -57,6 +57,14 @@ pub fn check_config(config: &HomeAssistantSinkConfig) -> Result<(), String> {
             ));
         }
     }
+    if config.base_topic == config.discovery_prefix {
+        // `{base_topic}/status` would be Home Assistant's own status topic: the sink would
+        // hear its own `online` as Home Assistant starting, and announce again, forever.
+        return Err(format!(
+            "base_topic: `{}` must differ from discovery_prefix",
+            config.base_topic
+        ));
+    }
     if config.cert_file.is_some() != config.key_file.is_some() {
         return Err("cert_file and key_file: give both or neither".into());
     }
@@ -120,6 +128,8 @@ struct Inner {
     mode: Entities,
     out: MqttOut,
     inbox: Arc<StdMutex<Inbox>>,
+    /// Wakes the background rediscovery: a new connection, Home Assistant online.
+    wake: Arc<Notify>,
     /// Also serializes publishing: one job in flight at a time.
     state: Mutex<State>,
 }
@@ -193,20 +203,42 @@ fn start(
         mode: config.entities,
         out,
         inbox,
+        wake: wake.clone(),
         state: Mutex::new(State::default()),
     });
     let rediscovery = tokio::spawn(rediscover(Arc::downgrade(&inner), wake));
     Ok(HomeAssistantSink { inner, rediscovery })
 }
 
-/// Announce everything again when Home Assistant comes online, without waiting for the
-/// next record. After a failure the next batch announces (nothing counts as announced).
+/// Vehicles announced per step of the background rediscovery. A step holds the state
+/// lock, so the pipeline's next batch waits for one step at most, never for the fleet.
+const REDISCOVER_STEP: usize = 32;
+
+/// Announce every vehicle not announced on this connection (a new connection, Home
+/// Assistant restarted, a vehicle that gained entities by read-back), a step at a time,
+/// in the background: a batch publishes only its own vehicles, so thousands of vehicles
+/// to announce again never hold up acks.
 async fn rediscover(inner: std::sync::Weak<Inner>, wake: Arc<Notify>) {
     loop {
         wake.notified().await;
-        let Some(inner) = inner.upgrade() else { return };
-        if let Err(e) = inner.publish(&[]).await {
-            warn!(sink = %inner.name, error = %e, "could not announce the vehicles again; retrying with the next batch");
+        let mut failures = 0u32;
+        loop {
+            let Some(inner) = inner.upgrade() else { return };
+            match inner.announce_step(REDISCOVER_STEP).await {
+                Ok(0) => break,
+                Ok(_) => failures = 0,
+                Err(e) => {
+                    if failures == 0 {
+                        warn!(sink = %inner.name, error = %e, "could not announce the vehicles again; retrying");
+                    }
+                    failures += 1;
+                    drop(inner);
+                    tokio::time::sleep(
+                        Duration::from_secs(1).min(Duration::from_millis(100) * failures),
+                    )
+                    .await;
+                }
+            }
         }
     }
 }
@@ -218,31 +250,10 @@ impl Inner {
     async fn publish(&self, batch: &[Arc<Record>]) -> Result<Vec<Refusal>, String> {
         let mut st = self.state.lock().await;
         let epoch = self.out.ready_epoch().await?;
-        if st.epoch != epoch {
-            st.epoch = epoch;
-            st.announced.clear();
-        }
-        let (recalled, ha_online) = {
-            let mut inbox = self.inbox.lock().unwrap();
-            (
-                std::mem::take(&mut inbox.recalled),
-                std::mem::take(&mut inbox.ha_online),
-            )
-        };
         let st = &mut *st;
-        for (vin, values) in recalled {
-            let v = st.vehicles.entry(vin.clone()).or_default();
-            for (path, value) in &values {
-                if v.recall(&vin, path, value, self.mode) {
-                    st.announced.remove(&vin);
-                }
-            }
-        }
-        if ha_online {
-            st.announced.clear();
-        }
+        self.sync(st, epoch);
         let mut refused = Vec::new();
-        let mut touched: HashSet<&str> = HashSet::new();
+        let mut vins: Vec<&str> = Vec::new();
         for r in batch {
             if !valid_vin(&r.vin) {
                 refused.push(refusal(r, &self.topics));
@@ -254,24 +265,17 @@ impl Inner {
                     st.announced.remove(&r.vin);
                 }
             }
-            touched.insert(&r.vin);
+            vins.push(&r.vin);
         }
-        // The batch's vehicles, and every one not announced on this connection yet.
-        let mut vins: Vec<&String> = st
-            .vehicles
-            .keys()
-            .filter(|v| touched.contains(v.as_str()) || !st.announced.contains(*v))
-            .collect();
-        vins.sort();
+        // The batch's vehicles only; the others are the background rediscovery's.
+        vins.sort_unstable();
+        vins.dedup();
         let mut publishes = Vec::new();
         let mut states = Vec::new();
         for vin in &vins {
             let v = &st.vehicles[*vin];
-            // An empty `cmps` would remove every entity of the device: only vendor
-            // signals under `entities = "mapped"` so far, nothing to announce.
             if !st.announced.contains(*vin) && !v.components.is_empty() {
-                let payload = v.discovery_payload(vin, &self.topics);
-                publishes.push(Publish::retained(self.topics.config(vin), payload));
+                publishes.push(self.config_publish(vin, v));
             }
             states.push(Publish::retained(self.topics.state(vin), v.state_payload()));
         }
@@ -285,9 +289,84 @@ impl Inner {
         if announcing > 0 {
             debug!(sink = %self.name, vehicles = announcing, "discovery published");
         }
-        let done: Vec<String> = vins.into_iter().cloned().collect();
+        let done: Vec<String> = vins.into_iter().map(str::to_string).collect();
         st.announced.extend(done);
         Ok(refused)
+    }
+
+    /// Announce (config and state) up to `n` vehicles not yet announced on this
+    /// connection; how many were announced.
+    async fn announce_step(&self, n: usize) -> Result<usize, String> {
+        let mut st = self.state.lock().await;
+        let epoch = self.out.ready_epoch().await?;
+        let st = &mut *st;
+        self.sync(st, epoch);
+        // An empty `cmps` would remove every entity of the device: only vendor signals
+        // under `entities = "mapped"` so far, nothing to announce.
+        let mut vins: Vec<&String> = st
+            .vehicles
+            .iter()
+            .filter(|(vin, v)| !st.announced.contains(*vin) && !v.components.is_empty())
+            .map(|(vin, _)| vin)
+            .collect();
+        vins.sort_unstable();
+        vins.truncate(n);
+        let mut publishes = Vec::with_capacity(2 * vins.len());
+        for vin in &vins {
+            let v = &st.vehicles[*vin];
+            publishes.push(self.config_publish(vin, v));
+            publishes.push(Publish::retained(self.topics.state(vin), v.state_payload()));
+        }
+        if publishes.is_empty() {
+            return Ok(0);
+        }
+        self.out.publish_all(epoch, &publishes).await?;
+        let done: Vec<String> = vins.into_iter().cloned().collect();
+        debug!(sink = %self.name, vehicles = done.len(), "discovery published again");
+        let count = done.len();
+        st.announced.extend(done);
+        Ok(count)
+    }
+
+    fn config_publish(&self, vin: &str, v: &Vehicle) -> Publish {
+        Publish::retained(
+            self.topics.config(vin),
+            v.discovery_payload(vin, &self.topics),
+        )
+    }
+
+    /// Take in what arrived (read-back state, Home Assistant online) and a new
+    /// connection; wake the rediscovery when vehicles now need announcing again.
+    fn sync(&self, st: &mut State, epoch: u64) {
+        let mut again = false;
+        if st.epoch != epoch {
+            st.epoch = epoch;
+            st.announced.clear();
+            again = true;
+        }
+        let (recalled, ha_online) = {
+            let mut inbox = self.inbox.lock().unwrap();
+            (
+                std::mem::take(&mut inbox.recalled),
+                std::mem::take(&mut inbox.ha_online),
+            )
+        };
+        for (vin, values) in recalled {
+            let v = st.vehicles.entry(vin.clone()).or_default();
+            for (path, value) in &values {
+                if v.recall(&vin, path, value, self.mode) {
+                    st.announced.remove(&vin);
+                    again = true;
+                }
+            }
+        }
+        if ha_online {
+            st.announced.clear();
+            again = true;
+        }
+        if again {
+            self.wake.notify_one();
+        }
     }
 }
 
