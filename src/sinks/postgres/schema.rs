@@ -168,8 +168,15 @@ pub async fn ensure(client: &mut Client, schema: &str) -> Result<Vec<&'static st
         &[&schema],
     )
     .await?;
-    tx.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {s}"))
-        .await?;
+    // Only when missing: CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even
+    // when the schema exists, which a least-privilege role lacks.
+    let exists = tx
+        .query_opt("SELECT 1 FROM pg_namespace WHERE nspname = $1", &[&schema])
+        .await?
+        .is_some();
+    if !exists {
+        tx.batch_execute(&format!("CREATE SCHEMA {s}")).await?;
+    }
     let timescale = tx
         .query_opt(
             "SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'",

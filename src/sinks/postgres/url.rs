@@ -5,8 +5,11 @@
 //! itself; the verification is ours (rustls, see [`crate::mqtt::tls`]), and there is no
 //! mode without it:
 //! - `disable`: plain TCP.
-//! - `prefer` (also when `sslmode` is absent, as in libpq): TLS when the server offers
-//!   it, plain TCP when it does not; a certificate that does not verify is an error.
+//! - `prefer`: TLS when the server offers it, plain TCP when it does not; a certificate
+//!   that does not verify is an error. Someone on the path can still strip TLS (and read
+//!   the password), so it is the default only for a server on loopback or a socket.
+//! - no `sslmode`: `require` for a server elsewhere (libpq would `prefer`), `prefer` on
+//!   loopback.
 //! - `require`, `verify-ca`, `verify-full`: TLS, and the certificate must verify against
 //!   `sslrootcert` (a PEM file, or `system`; default: the system's CA certificates) and
 //!   name the host. libpq's `require` encrypts without verifying, and `verify-ca` skips
@@ -71,6 +74,19 @@ impl Target {
     }
 }
 
+/// A server on this machine: a Unix socket, `localhost` or a loopback address.
+fn is_local(host: &Host) -> bool {
+    match host {
+        Host::Unix(_) => true,
+        Host::Tcp(h) => {
+            h.eq_ignore_ascii_case("localhost")
+                || h.trim_matches(['[', ']'])
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        }
+    }
+}
+
 /// Read the URL. Errors start with `url: ` and never quote the URL.
 pub fn parse(url: &str) -> Result<Target, String> {
     let url = url.trim();
@@ -82,14 +98,14 @@ pub fn parse(url: &str) -> Result<Target, String> {
         None => (url, ""),
     };
     let mut kept = Vec::new();
-    let mut tls = Tls::Prefer;
+    let mut tls = None;
     let mut root_cert = None;
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         let value = percent_decode(value).map_err(|e| format!("url: {key}: {e}"))?;
         match key {
             "sslmode" => {
-                tls = match value.as_str() {
+                tls = Some(match value.as_str() {
                     "disable" => Tls::Disable,
                     "prefer" | "allow" => Tls::Prefer,
                     "require" | "verify-ca" | "verify-full" => Tls::Require,
@@ -99,7 +115,7 @@ pub fn parse(url: &str) -> Result<Target, String> {
                              require, verify-ca, verify-full"
                         ))
                     }
-                }
+                })
             }
             "sslrootcert" if value == "system" => root_cert = None,
             "sslrootcert" => root_cert = Some(PathBuf::from(value)),
@@ -124,6 +140,13 @@ pub fn parse(url: &str) -> Result<Target, String> {
     if config.get_user().is_none_or(str::is_empty) {
         return Err("url: names no user (postgres://USER@host:5432/db)".into());
     }
+    let tls = tls.unwrap_or_else(|| {
+        if config.get_hosts().iter().all(is_local) {
+            Tls::Prefer
+        } else {
+            Tls::Require
+        }
+    });
     config.ssl_mode(match tls {
         Tls::Disable => SslMode::Disable,
         Tls::Prefer => SslMode::Prefer,
@@ -189,7 +212,23 @@ mod tests {
             let t = parse(&format!("postgresql://u@h/db?sslmode={mode}")).unwrap();
             assert_eq!(t.tls, Tls::Require, "{mode}");
         }
-        assert_eq!(parse("postgres://u@h/db").unwrap().tls, Tls::Prefer);
+        // no sslmode: TLS required for a server elsewhere (no stripping to plain text),
+        // preferred on loopback
+        assert_eq!(parse("postgres://u@h/db").unwrap().tls, Tls::Require);
+        assert_eq!(
+            parse("postgres://u@db.example.com/db").unwrap().tls,
+            Tls::Require
+        );
+        assert_eq!(
+            parse("postgres://u@127.0.0.1:5433/db").unwrap().tls,
+            Tls::Prefer
+        );
+        assert_eq!(parse("postgres://u@localhost/db").unwrap().tls, Tls::Prefer);
+        assert_eq!(parse("postgres://u@[::1]/db").unwrap().tls, Tls::Prefer);
+        assert_eq!(
+            parse("postgres://u@h/db?sslmode=prefer").unwrap().tls,
+            Tls::Prefer
+        );
         assert_eq!(
             parse("postgres://u@h/db?sslmode=disable&application_name=x")
                 .unwrap()

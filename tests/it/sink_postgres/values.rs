@@ -275,3 +275,40 @@ async fn one_batch_after_another_never_waits_for_batch_timeout() {
         started.elapsed()
     );
 }
+
+/// A role that may write the tables but not create anything in the database (the least
+/// privilege an operator gives a writer): the schema exists, so the sink does not ask to
+/// create it, and writes. `CREATE SCHEMA IF NOT EXISTS` failed for it on every connect.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_role_that_may_only_write_the_tables_is_enough() {
+    let pg = Postgres::start();
+    let owner = open(&pg, "vinstream").await;
+    owner.close().await.unwrap();
+    pg.psql(
+        "CREATE ROLE writer LOGIN PASSWORD 'w-pass'; \
+         REVOKE CREATE ON DATABASE fleet FROM PUBLIC; \
+         GRANT CONNECT, TEMPORARY ON DATABASE fleet TO writer; \
+         GRANT USAGE ON SCHEMA vinstream TO writer; \
+         GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA vinstream TO writer",
+    );
+    let mut limited = config(&pg, "vinstream");
+    limited.url = Secret::new(format!(
+        "postgres://writer:w-pass@127.0.0.1:{}/fleet?sslmode=disable",
+        pg.port()
+    ));
+    let sink = PostgresSink::open("db", &limited)
+        .await
+        .expect("a writer opens the sink on existing tables");
+    let r = record_at(
+        "w1",
+        "WBA00000000000001",
+        "Vehicle.Speed",
+        json!(42.0),
+        "2026-11-21T22:39:00Z",
+    );
+    sink.accept(&[r]).await.expect("the writer's batch commits");
+    assert_eq!(
+        pg.try_count("SELECT count(*) FROM vinstream.records WHERE record_id = 'hm:w1'"),
+        Some(1)
+    );
+}
