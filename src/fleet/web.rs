@@ -81,7 +81,21 @@ pub fn router(fleet: Fleet, health: Health, token: Option<Secret>) -> Router {
 /// The token check; a `?token=` on `/` turns into a cookie and a redirect.
 async fn guard(State(web): State<Shared>, req: Request, next: Next) -> Response {
     let Some(token) = &web.token else {
-        return next.run(req).await;
+        // No token: only a page opened by address or as localhost. A web page elsewhere
+        // could otherwise point its own name at 127.0.0.1 (DNS rebinding) and read the
+        // fleet's positions from the browser of someone on this machine.
+        let host = req
+            .headers()
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok());
+        if host.is_none_or(host_is_safe) {
+            return next.run(req).await;
+        }
+        return (
+            StatusCode::FORBIDDEN,
+            "without daemon.admin_token the fleet page answers only to an IP address or localhost\n",
+        )
+            .into_response();
     };
     let want = token.expose().as_bytes();
     let want_cookie = cookie_value(token);
@@ -124,6 +138,22 @@ async fn guard(State(web): State<Shared>, req: Request, next: Next) -> Response 
         "the fleet page needs daemon.admin_token: open /?token=TOKEN or send Authorization: Bearer TOKEN\n",
     )
         .into_response()
+}
+
+/// A `Host` that no DNS name can stand behind: an IP address or `localhost`, any port.
+fn host_is_safe(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(v6) => {
+            return v6
+                .split(']')
+                .next()
+                .is_some_and(|a| a.parse::<std::net::Ipv6Addr>().is_ok())
+        }
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name.to_ascii_lowercase().ends_with(".localhost")
+        || name.parse::<std::net::Ipv4Addr>().is_ok()
 }
 
 /// The cookie holds a digest of the token, not the token: any byte of a token is fine in
@@ -239,6 +269,32 @@ mod tests {
         assert!(!super::same(b"abc", b"abd"));
         assert!(!super::same(b"abc", b"abcd"));
         assert!(!super::same(b"", b"a"));
+    }
+
+    #[test]
+    fn only_addresses_and_localhost_are_hosts_no_dns_name_can_rebind() {
+        for ok in [
+            "127.0.0.1:9464",
+            "127.0.0.1",
+            "10.0.0.5:80",
+            "localhost:9464",
+            "LOCALHOST",
+            "app.localhost:1",
+            "[::1]:9464",
+            "[fe80::1]",
+        ] {
+            assert!(super::host_is_safe(ok), "{ok}");
+        }
+        for bad in [
+            "evil.example:9464",
+            "evil.example",
+            "127.0.0.1.evil.example",
+            "localhost.evil.example:80",
+            "[evil]:1",
+            "",
+        ] {
+            assert!(!super::host_is_safe(bad), "{bad}");
+        }
     }
 
     /// The page loads nothing from elsewhere: no http(s) URL in its files.

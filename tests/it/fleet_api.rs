@@ -544,4 +544,18 @@ async fn the_vehicles_api_is_the_fold_of_the_delivered_records() {
         .find(|s| s["path"] == "HM.fleet_test.note")
         .unwrap();
     assert_eq!(note["value"], "second");
+    // Without a token the page answers only to an address or localhost: a page on
+    // another name pointed at 127.0.0.1 (DNS rebinding) gets nothing.
+    for (host, code) in [
+        ("rebind.example:80", 403),
+        (&*format!("localhost:{admin}"), 200),
+    ] {
+        let r = c
+            .get(format!("{base}/api/vehicles"))
+            .header(reqwest::header::HOST, host)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), code, "Host: {host}");
+    }
 }
