@@ -74,6 +74,9 @@ impl Target {
     }
 }
 
+/// Server settings for the sink's sessions unless the URL sets `options`.
+pub const STATEMENT_LIMITS: &str = "-c statement_timeout=60000 -c lock_timeout=30000";
+
 /// A server on this machine: a Unix socket, `localhost` or a loopback address.
 fn is_local(host: &Host) -> bool {
     match host {
@@ -164,6 +167,12 @@ pub fn parse(url: &str) -> Result<Target, String> {
     config.keepalives_interval(Duration::from_secs(10));
     config.keepalives_retries(3);
     config.tcp_user_timeout(Duration::from_secs(60));
+    // A batch waiting on a lock another session holds, or a statement that never ends,
+    // fails (the batch is retried on a new connection, the sink reports why) instead of
+    // holding every ack while the sink still looks ready. `options` in the URL wins.
+    if config.get_options().is_none() {
+        config.options(STATEMENT_LIMITS);
+    }
     if let Some(path) = &root_cert {
         tls::load_certs(path).map_err(|e| format!("url: sslrootcert: {e}"))?;
     }
@@ -229,6 +238,11 @@ mod tests {
             parse("postgres://u@h/db?sslmode=prefer").unwrap().tls,
             Tls::Prefer
         );
+        // a lock wait or a hung statement fails the batch instead of holding acks forever
+        let t = parse("postgres://u@h/db").unwrap();
+        assert_eq!(t.config.get_options(), Some(STATEMENT_LIMITS));
+        let t = parse("postgres://u@h/db?options=-c%20statement_timeout%3D5000").unwrap();
+        assert_eq!(t.config.get_options(), Some("-c statement_timeout=5000"));
         assert_eq!(
             parse("postgres://u@h/db?sslmode=disable&application_name=x")
                 .unwrap()

@@ -312,3 +312,41 @@ async fn a_role_that_may_only_write_the_tables_is_enough() {
         Some(1)
     );
 }
+
+/// A batch that waits on a lock another session holds fails at the lock timeout instead of
+/// holding every ack (the sink reports it, the batch is retried), and goes in once the
+/// lock is gone. The URL's `options` shortens the default 30 s lock timeout here.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_stuck_behind_a_lock_fails_at_the_lock_timeout_and_goes_in_later() {
+    let pg = Postgres::start();
+    open(&pg, "vinstream").await.close().await.unwrap();
+    let mut quick = config(&pg, "vinstream");
+    quick.url = Secret::new(format!("{}&options=-c%20lock_timeout%3D1000", pg.url()));
+    let sink = PostgresSink::open("db", &quick).await.unwrap();
+    let mut holder = pg.client().await;
+    let tx = holder.transaction().await.unwrap();
+    tx.batch_execute("LOCK TABLE vinstream.records IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let r = record_at(
+        "l1",
+        "WBA00000000000001",
+        "Vehicle.Speed",
+        json!(7.0),
+        "2026-11-21T22:39:00Z",
+    );
+    let stuck = tokio::time::timeout(Duration::from_secs(30), sink.accept(&[r.clone()]))
+        .await
+        .expect("the batch fails at the lock timeout, not never");
+    let err = stuck.expect_err("a batch behind a lock is not accepted");
+    assert!(format!("{err:?}").contains("lock"), "{err:?}");
+    tx.rollback().await.unwrap();
+    crate::support::wait::until_async("the batch to go in once the lock is gone", T, || async {
+        sink.accept(&[r.clone()]).await.ok()
+    })
+    .await;
+    assert_eq!(
+        pg.try_count("SELECT count(*) FROM vinstream.records WHERE record_id = 'hm:l1'"),
+        Some(1)
+    );
+}
