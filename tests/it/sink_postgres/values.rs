@@ -335,14 +335,17 @@ async fn a_batch_stuck_behind_a_lock_fails_at_the_lock_timeout_and_goes_in_later
         json!(7.0),
         "2026-11-21T22:39:00Z",
     );
-    let stuck = tokio::time::timeout(Duration::from_secs(30), sink.accept(&[r.clone()]))
-        .await
-        .expect("the batch fails at the lock timeout, not never");
+    let stuck = tokio::time::timeout(
+        Duration::from_secs(30),
+        sink.accept(std::slice::from_ref(&r)),
+    )
+    .await
+    .expect("the batch fails at the lock timeout, not never");
     let err = stuck.expect_err("a batch behind a lock is not accepted");
     assert!(format!("{err:?}").contains("lock"), "{err:?}");
     tx.rollback().await.unwrap();
     crate::support::wait::until_async("the batch to go in once the lock is gone", T, || async {
-        sink.accept(&[r.clone()]).await.ok()
+        sink.accept(std::slice::from_ref(&r)).await.ok()
     })
     .await;
     assert_eq!(
