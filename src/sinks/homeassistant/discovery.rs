@@ -137,6 +137,23 @@ impl Vehicle {
         self.observe(vin, path, value, None, mode)
     }
 
+    /// An entity announced before this run (see `known`): its component, without taking
+    /// the old sample as the path's value.
+    pub fn learn(
+        &mut self,
+        vin: &str,
+        path: &str,
+        sample: &Value,
+        unit: Option<&str>,
+        mode: Entities,
+    ) {
+        if self.values.contains_key(path) {
+            return;
+        }
+        self.observe(vin, path, sample, unit, mode);
+        self.values.remove(path);
+    }
+
     pub fn state_payload(&self) -> Vec<u8> {
         serde_json::to_vec(&self.values).expect("a JSON map serializes")
     }

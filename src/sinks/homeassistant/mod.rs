@@ -12,16 +12,19 @@
 //! A batch is accepted when its state publishes (and any discovery before them) were
 //! PUBACKed on one connection; broker down → not ready, the batch waits.
 //!
-//! What the sink knows lives in memory; on every connection it first reads back the
-//! retained state topics (subscribed before the greeting, dropped once it is acked), so a
-//! restarted daemon announces every entity it announced before, not only those its first
-//! records carry (Home Assistant removes entities a device config leaves out).
+//! On every connection the sink first reads back the retained state topics (subscribed
+//! before the greeting, dropped once it is acked), and it keeps every entity it announced
+//! under `state_dir/sinks/{name}/entities.jsonl` (`known`), so a restarted daemon
+//! announces every entity it announced before, not only those its first records carry
+//! (Home Assistant removes entities a device config leaves out), even when the read-back
+//! misses.
 
 pub mod config;
 pub mod discovery;
 #[cfg(test)]
 mod discovery_tests;
 pub mod entities;
+mod known;
 mod row;
 mod table;
 #[cfg(test)]
@@ -100,8 +103,16 @@ pub async fn build(
     config: &HomeAssistantSinkConfig,
     state_dir: &Path,
 ) -> Result<Arc<dyn Sink>, String> {
-    let _ = state_dir; // the broker retains what Home Assistant needs
-    Ok(Arc::new(start(name, config, Duration::from_secs(30))?))
+    check_config(config)?;
+    let dir = state_dir.join("sinks").join(name);
+    let (known, entries) = known::Known::open(&dir)?;
+    Ok(Arc::new(start(
+        name,
+        config,
+        Duration::from_secs(30),
+        known,
+        entries,
+    )?))
 }
 
 /// What arrives on the subscriptions, for the next batch (or the rediscovery task).
@@ -113,13 +124,14 @@ struct Inbox {
     ha_online: bool,
 }
 
-#[derive(Default)]
 struct State {
     /// The connection the announcements below were made on.
     epoch: u64,
     vehicles: HashMap<String, Vehicle>,
     /// VINs whose discovery config, as it is now, was acknowledged on `epoch`.
     announced: HashSet<String>,
+    /// Every entity announced, kept across restarts.
+    known: known::Known,
 }
 
 struct Inner {
@@ -143,6 +155,8 @@ fn start(
     name: &str,
     config: &HomeAssistantSinkConfig,
     ack_timeout: Duration,
+    known: known::Known,
+    entries: Vec<known::Entry>,
 ) -> Result<HomeAssistantSink, String> {
     check_config(config)?;
     let topics = Topics {
@@ -204,8 +218,25 @@ fn start(
         out,
         inbox,
         wake: wake.clone(),
-        state: Mutex::new(State::default()),
+        state: Mutex::new(State {
+            epoch: 0,
+            vehicles: HashMap::new(),
+            announced: HashSet::new(),
+            known,
+        }),
     });
+    {
+        let mut st = inner.state.try_lock().expect("nobody else holds it yet");
+        for e in &entries {
+            st.vehicles.entry(e.vin.clone()).or_default().learn(
+                &e.vin,
+                &e.path,
+                &e.sample,
+                e.unit.as_deref(),
+                inner.mode,
+            );
+        }
+    }
     let rediscovery = tokio::spawn(rediscover(Arc::downgrade(&inner), wake));
     Ok(HomeAssistantSink { inner, rediscovery })
 }
@@ -253,6 +284,7 @@ impl Inner {
         let st = &mut *st;
         self.sync(st, epoch);
         let mut refused = Vec::new();
+        let mut learned = Vec::new();
         let mut vins: Vec<&str> = Vec::new();
         for r in batch {
             if !valid_vin(&r.vin) {
@@ -263,9 +295,18 @@ impl Inner {
             for s in &r.signals {
                 if v.observe(&r.vin, &s.path, &s.value, s.unit.as_deref(), self.mode) {
                     st.announced.remove(&r.vin);
+                    learned.push(known::Entry {
+                        vin: r.vin.clone(),
+                        path: s.path.to_string(),
+                        sample: s.value.clone(),
+                        unit: s.unit.as_deref().map(str::to_string),
+                    });
                 }
             }
             vins.push(&r.vin);
+        }
+        if let Err(e) = st.known.append(&learned).await {
+            warn!(sink = %self.name, error = %e, "could not keep the new entities; a restart may announce fewer until their values arrive again");
         }
         // The batch's vehicles only; the others are the background rediscovery's.
         vins.sort_unstable();
