@@ -102,7 +102,8 @@ impl Vehicle {
         mode: Entities,
     ) -> bool {
         self.values.insert(path.to_string(), value.clone());
-        if self.judged.contains(path) {
+        // A null (a failure entry) tells nothing of the kind: judge the path on a value.
+        if self.judged.contains(path) || value.is_null() {
             return false;
         }
         self.judged.insert(path.to_string());

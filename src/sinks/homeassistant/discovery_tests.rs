@@ -179,6 +179,19 @@ fn a_vin_grows_its_discovery_only_with_new_entities() {
     );
 }
 
+/// A null first (a failure entry) does not fix the entity's kind: the first real value
+/// does, so a number is not announced as a text sensor.
+#[test]
+fn a_null_first_value_does_not_decide_the_entity() {
+    let mut v = Vehicle::default();
+    let m = Entities::All;
+    assert!(!v.observe(VIN, "HM.charging.x", &Value::Null, None, m));
+    assert!(v.observe(VIN, "HM.charging.x", &json!(12.5), Some("kW"), m));
+    let d = discovery(&v);
+    let c = &d["cmps"][format!("{}_hm_charging_x", VIN.to_lowercase())];
+    assert_eq!(c["unit_of_measurement"], "kW", "{d}");
+}
+
 #[test]
 fn ids_and_topics() {
     assert_eq!(unique_id("WBA1", "Vehicle.Speed"), "wba1_vehicle_speed");
