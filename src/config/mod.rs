@@ -1,6 +1,6 @@
 //! Loading the TOML config: syntax, `${ENV}`, the daemon's own tables, and the named
 //! tables `[providers.NAME]` and `[sinks.NAME]`. Those are turned into typed configs by
-//! a [`Section`] the caller names (`providers::ProviderConfig`, `sinks::SinkConfig`):
+//! a [`Section`] the caller names (the provider registry's `ProviderConfig`, the sink registry's `SinkConfig`):
 //! this module knows no provider and no sink, each component owns its config type, its
 //! defaults and its checks. Every problem is collected and reported with the file and
 //! the dotted key, so one `vinstream check` run shows all.
