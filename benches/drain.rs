@@ -1,15 +1,24 @@
 //! End-to-end benchmarks against a real Mosquitto (mTLS, persistence, `max_queued_messages 0`):
 //!
-//! - **drain**: preload a backlog of N realistic High Mobility V2 messages (~700 bytes,
-//!   200 VINs, distinct message ids) into a persistent shared-subscription session, then
-//!   time draining it with
-//!   1. `mosquitto_sub -V 5 -q 1 -c` (same kind of session and topic) to /dev/null: the
-//!      physical limit of this broker and machine;
-//!   2. `vinstream run` with a file sink: TLS, parse, normalize, dedup, ordered acks, write;
-//!   3. `vinstream run` with the persistent dedup window pre-filled with 1,000,000 ids and
-//!      a webhook sink against a local 200-OK server (counted when the server has them).
+//! - **drain**, measured as an outsider would: for every run a fresh Mosquitto, a persistent
+//!   shared-subscription session made by the consumer itself (the daemon run until it has
+//!   subscribed, then stopped; `mosquitto_sub -E`), then a backlog of N realistic High
+//!   Mobility V2 QoS 1 messages (~745 bytes, 200 VINs, distinct message ids) queued for it,
+//!   then the consumer started and timed from spawn until the last message is out:
+//!   1. `sub`: `mosquitto_sub -V 5 -q 1 -c -C N` to /dev/null: the physical limit of this
+//!      broker and machine; CPU and peak RSS from GNU `time`;
+//!   2. `file`: the release `vinstream run` with the default config and a file sink: TLS,
+//!      parse, normalize, dedup (persistent window), write (fsync'd with `--fsync`), ordered acks; done when
+//!      the file holds N lines; CPU (utime + stime of all threads) and peak RSS (`VmHWM`)
+//!      from /proc at that moment;
+//!   3. `prefilled`: the same with the persistent dedup window pre-filled with `--prefill`
+//!      ids (1,000,000);
+//!   4. `webhook`: the pre-filled window and a webhook sink against a local 200-OK server
+//!      (counted when the server has every record).
 //!
-//!   It prints messages/s, the ratio vinstream / mosquitto_sub, peak RSS and CPU time.
+//!   It prints messages/s, the ratio vinstream / mosquitto_sub (per run, then the median),
+//!   peak RSS and CPU µs per message of each contender. `--messages` selects the backlog
+//!   (100000, 400000, 1000000).
 //! - **latency**: publish at a steady rate (2,000 msg/s for 30 s) while `vinstream run`
 //!   (stdout sink) and a plain `mosquitto_sub` both subscribe; per message it takes
 //!   publish → record on vinstream's stdout, publish → mosquitto_sub's stdout, and their
@@ -23,13 +32,15 @@
 //! ```
 //!
 //! Options: `--messages N` (100000), `--vins N` (200), `--runs N` (3), `--only drain|latency`,
-//! `--variants sub,file,webhook`, `--prefill N` (ids in the dedup window of variant 3,
+//! `--variants sub,file,prefilled,webhook` (sub,file,webhook), `--prefill N` (ids in the
+//! dedup window of variants 3 and 4,
 //! 1000000; 0 = empty), `--receive-maximum N` (vinstream's, 256), `--rate N` (2000),
 //! `--duration SECS` (30), `--bin PATH` (the vinstream binary), `--keep` (keep the temp dir),
 //! `--timeout SECS` (120: a drain still incomplete then is reported as STALLED, with
 //! vinstream's warnings), `--max-in-flight SIZE` (vinstream's `session.max_in_flight`,
 //! default its own 8MiB), `--fleet-page` (serve the admin listener, so the fleet page's
-//! state follows every record).
+//! state follows every record), `--fsync` (`fsync = true` on the file sink: every batch
+//! durable before its acks; the sink's default is a flush to the OS).
 //! Run without `--bench` (as `cargo test --benches` does) it does nothing.
 
 // The pieces of the integration-test harness this bench needs (they refer to each other
@@ -55,7 +66,8 @@ mod support {
 
 use mosquitto::{Mosquitto, MosquittoOptions};
 use pki::Pki;
-use publisher::{ClientOptions, Collector, Publisher};
+use publisher::Publisher;
+use std::cell::RefCell;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -83,6 +95,8 @@ struct Opts {
     timeout: Duration,
     max_in_flight: Option<String>,
     fleet_page: bool,
+    /// `fsync = true` on the file sink: a batch is accepted (and acked) only once durable.
+    fsync: bool,
 }
 
 fn parse_args() -> Option<Opts> {
@@ -109,6 +123,7 @@ fn parse_args() -> Option<Opts> {
         timeout: Duration::from_secs(120),
         max_in_flight: None,
         fleet_page: false,
+        fsync: false,
     };
     let mut it = args.into_iter();
     while let Some(a) = it.next() {
@@ -131,6 +146,7 @@ fn parse_args() -> Option<Opts> {
             "--keep" => o.keep = true,
             "--max-in-flight" => o.max_in_flight = Some(val()),
             "--fleet-page" => o.fleet_page = true,
+            "--fsync" => o.fsync = true,
             "--timeout" => o.timeout = Duration::from_secs(val().parse().expect("--timeout")),
             // criterion-style flags cargo may pass along
             "--quick" | "--nocapture" => {}
@@ -222,17 +238,16 @@ fn message_id(batch: u64, i: u64) -> String {
     )
 }
 
-fn backlog(batch: u64, n: usize, vins: usize) -> Vec<(String, Vec<u8>)> {
+/// The backlog, generated as it is published (a 1M backlog would be ~800 MB held at once).
+fn backlog(batch: u64, n: usize, vins: usize) -> impl Iterator<Item = (String, Vec<u8>)> {
     let mut g = Gen::new(batch);
-    (0..n)
-        .map(|i| {
-            let id = message_id(batch, i as u64);
-            (
-                TOPIC.to_string(),
-                hm_v2_message(&id, &vin(i % vins), &mut g),
-            )
-        })
-        .collect()
+    (0..n).map(move |i| {
+        let id = message_id(batch, i as u64);
+        (
+            TOPIC.to_string(),
+            hm_v2_message(&id, &vin(i % vins), &mut g),
+        )
+    })
 }
 
 // ------------------------------------------------------------------------------------------
@@ -354,7 +369,9 @@ fn http_server() -> Http {
 struct Rig {
     dir: PathBuf,
     pki: Pki,
-    broker: Mosquitto,
+    /// Replaced by a fresh one before every drain (`fresh_broker`), as an outsider would
+    /// measure: no earlier run's sessions, queues or persistence in the broker.
+    broker: RefCell<Mosquitto>,
     rt: tokio::runtime::Runtime,
     opts: Opts,
     /// Share groups must differ between sessions: a group spreads messages over every
@@ -367,27 +384,22 @@ impl Rig {
         format!("bench{}", self.next_group.fetch_add(1, Ordering::Relaxed))
     }
 
-    /// Create the persistent shared-subscription session `client_id` in `group`, and
-    /// leave it offline.
-    fn create_session(&self, client_id: &str, group: &str) {
-        let filter = format!("$share/{group}/{TOPIC}");
-        self.rt.block_on(async {
-            let c = Collector::connect(
-                self.broker.port(),
-                &self.pki,
-                ClientOptions::client(&self.pki).id(client_id).persistent(),
-                &filter,
-            )
-            .await;
-            c.disconnect().await;
-        });
+    fn port(&self) -> u16 {
+        self.broker.borrow().port()
     }
 
-    fn preload(&self, msgs: Vec<(String, Vec<u8>)>) -> Duration {
+    /// Stop the broker and start a new one (new port, empty persistence).
+    fn fresh_broker(&self) {
+        self.broker.borrow_mut().stop();
+        let fresh = Mosquitto::start(&self.pki, MosquittoOptions::default());
+        *self.broker.borrow_mut() = fresh;
+    }
+
+    fn preload(&self, msgs: impl Iterator<Item = (String, Vec<u8>)>) -> Duration {
         let t = Instant::now();
         self.rt.block_on(async {
-            let p = Publisher::connect_v5(self.broker.port(), &self.pki).await;
-            let mut msgs = msgs.into_iter().peekable();
+            let p = Publisher::connect_v5(self.port(), &self.pki).await;
+            let mut msgs = msgs.peekable();
             while msgs.peek().is_some() {
                 let chunk: Vec<_> = msgs.by_ref().take(5_000).collect();
                 p.publish_all(chunk).await;
@@ -417,7 +429,7 @@ impl Rig {
         }
         configs::daemon(state, &daemon)
             + &configs::hm_v2(
-                self.broker.port(),
+                self.port(),
                 &self.pki,
                 APP,
                 client_id,
@@ -429,7 +441,7 @@ impl Rig {
     }
 
     fn broker_pid(&self) -> u32 {
-        self.broker.pid().expect("broker running")
+        self.broker.borrow().pid().expect("broker running")
     }
 }
 
@@ -454,7 +466,14 @@ fn drain_sub(rig: &Rig, batch: u64) -> DrainResult {
     let n = rig.opts.messages;
     let group = rig.group();
     let client_id = format!("bench-sub-{batch}");
-    rig.create_session(&client_id, &group);
+    rig.fresh_broker();
+    // The session is made by mosquitto_sub itself (-E: exit once subscribed).
+    let made = sub_command(rig, &client_id, &group)
+        .arg("-E")
+        .stdout(Stdio::null())
+        .status()
+        .expect("run mosquitto_sub -E");
+    assert!(made.success(), "mosquitto_sub -E failed: {made}");
     rig.preload(backlog(batch, n, rig.opts.vins));
     let timing = rig.dir.join(format!("time-{batch}.txt"));
     let broker_cpu0 = cpu_secs(rig.broker_pid());
@@ -465,16 +484,7 @@ fn drain_sub(rig: &Rig, batch: u64) -> DrainResult {
         .arg("-o")
         .arg(&timing)
         .arg("mosquitto_sub")
-        .args(["-V", "5", "-q", "1", "-c", "-x", "3600", "-h", "localhost"])
-        .args(["-p", &rig.broker.port().to_string()])
-        .args(["-i", &client_id])
-        .arg("--cafile")
-        .arg(&rig.pki.ca)
-        .arg("--cert")
-        .arg(&rig.pki.client_cert)
-        .arg("--key")
-        .arg(&rig.pki.client_key)
-        .args(["-t", &format!("$share/{group}/{TOPIC}")])
+        .args(sub_args(rig, &client_id, &group))
         .args(["-C", &n.to_string()])
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
@@ -503,6 +513,43 @@ fn drain_sub(rig: &Rig, batch: u64) -> DrainResult {
         broker_cpu,
         note: String::new(),
     }
+}
+
+/// `mosquitto_sub -V 5 -q 1 -c` on the persistent session `client_id` in `group`.
+fn sub_args(rig: &Rig, client_id: &str, group: &str) -> Vec<std::ffi::OsString> {
+    let mut a: Vec<std::ffi::OsString> = Vec::new();
+    for s in [
+        "-V",
+        "5",
+        "-q",
+        "1",
+        "-c",
+        "-x",
+        "3600",
+        "-h",
+        "localhost",
+        "-p",
+    ] {
+        a.push(s.into());
+    }
+    a.push(rig.port().to_string().into());
+    a.push("-i".into());
+    a.push(client_id.into());
+    a.push("--cafile".into());
+    a.push(rig.pki.ca.clone().into());
+    a.push("--cert".into());
+    a.push(rig.pki.client_cert.clone().into());
+    a.push("--key".into());
+    a.push(rig.pki.client_key.clone().into());
+    a.push("-t".into());
+    a.push(format!("$share/{group}/{TOPIC}").into());
+    a
+}
+
+fn sub_command(rig: &Rig, client_id: &str, group: &str) -> Command {
+    let mut c = Command::new("mosquitto_sub");
+    c.args(sub_args(rig, client_id, group));
+    c
 }
 
 /// Count newlines appended to `path` since `offset` (updates both).
@@ -610,13 +657,23 @@ fn drain_vinstream(rig: &Rig, batch: u64, webhook: bool) -> DrainResult {
             h.port
         ),
         None => format!(
-            "[sinks.out]\ntype = \"file\"\npath = \"{}\"\nmax_bytes = \"100GiB\"\nmax_files = 1\n",
-            out.display()
+            "[sinks.out]\ntype = \"file\"\npath = \"{}\"\nmax_bytes = \"100GiB\"\nmax_files = 1\nfsync = {}\n",
+            out.display(),
+            rig.opts.fsync
         ),
     };
-    rig.create_session(&client_id, &group);
-    rig.preload(backlog(batch, n, rig.opts.vins));
+    rig.fresh_broker();
     let config = rig.config(&state, &client_id, &group, &sinks, "info");
+    // The daemon makes its persistent session itself: run it until it has subscribed,
+    // stop it, then queue the backlog.
+    let maker = spawn_daemon(rig, &dir, &config, Stdio::null());
+    let log = dir.join("vinstream.log");
+    support::wait::until("vinstream to subscribe", Duration::from_secs(30), || {
+        let l = std::fs::read_to_string(&log).unwrap_or_default();
+        l.contains("subscribed").then_some(())
+    });
+    stop_daemon(maker, &dir);
+    rig.preload(backlog(batch, n, rig.opts.vins));
     let broker_cpu0 = cpu_secs(rig.broker_pid());
     let t0 = Instant::now();
     let mut child = spawn_daemon(rig, &dir, &config, Stdio::null());
@@ -713,13 +770,18 @@ fn webhook_available(rig: &Rig) -> bool {
 }
 
 fn range(v: &[f64]) -> String {
+    range_to(v, 0)
+}
+
+/// Median (min–max) with `digits` decimals.
+fn range_to(v: &[f64], digits: usize) -> String {
     let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let med = median(v);
     if v.len() == 1 {
-        format!("{med:.0}")
+        format!("{med:.digits$}")
     } else {
-        format!("{med:.0} ({lo:.0}–{hi:.0})")
+        format!("{med:.digits$} ({lo:.digits$}–{hi:.digits$})")
     }
 }
 
@@ -746,6 +808,11 @@ fn run_drain(rig: &Rig) {
             let r = match v.as_str() {
                 "sub" => drain_sub(rig, batch),
                 "file" => drain_vinstream(rig, batch, false),
+                "prefilled" => {
+                    let mut r = drain_vinstream_prefilled_file(rig, batch);
+                    r.variant = format!("vinstream file, {}-id window", o.prefill);
+                    r
+                }
                 "webhook" if webhook_ok => drain_vinstream(rig, batch, true),
                 "webhook" => {
                     let mut r = drain_vinstream_prefilled_file(rig, batch);
@@ -802,7 +869,7 @@ fn run_drain(rig: &Rig) {
             "| {name} | {} | {ratio} | {:.2} | {} | {:.1} | {:.2} |",
             range(&rates),
             median(&cpu),
-            range(&per),
+            range_to(&per, 1),
             rss.iter().copied().fold(0.0, f64::max),
             median(&bcpu),
         );
@@ -913,7 +980,7 @@ fn run_latency(rig: &Rig, run: usize) {
     });
     let mut sub = Command::new("mosquitto_sub")
         .args(["-V", "5", "-q", "1", "-h", "localhost"])
-        .args(["-p", &rig.broker.port().to_string()])
+        .args(["-p", &rig.port().to_string()])
         .args(["-i", &format!("bench-lat-sub-{run}")])
         .arg("--cafile")
         .arg(&rig.pki.ca)
@@ -949,11 +1016,7 @@ fn run_latency(rig: &Rig, run: usize) {
             &rig.pki,
             Some((&rig.pki.publisher_cert, &rig.pki.publisher_key)),
         );
-        let mut m = MqttOptions::new(
-            format!("bench-lat-pub-{run}"),
-            "localhost",
-            rig.broker.port(),
-        );
+        let mut m = MqttOptions::new(format!("bench-lat-pub-{run}"), "localhost", rig.port());
         m.set_transport(rumqttc::Transport::tls_with_config(
             rumqttc::TlsConfiguration::Rustls(tls),
         ))
@@ -1085,7 +1148,7 @@ fn main() {
         (tmp.path().to_path_buf(), Some(tmp))
     };
     let pki = pki::generate(&dir.join("pki"));
-    let broker = Mosquitto::start(&pki, MosquittoOptions::default());
+    let broker = RefCell::new(Mosquitto::start(&pki, MosquittoOptions::default()));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -1096,7 +1159,7 @@ fn main() {
         "vinstream bench: binary {}, payload ~{} bytes, broker mosquitto (mTLS, persistence, max_queued_messages 0) on port {}, {} cores",
         opts.bin.display(),
         sample.len(),
-        broker.port(),
+        broker.borrow().port(),
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     let rig = Rig {

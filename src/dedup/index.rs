@@ -32,8 +32,11 @@ pub(super) struct Index {
 
 /// How ids are hashed: per process random keys (the table is rebuilt on open), or, in
 /// tests, one tag for every id so that each lookup has to tell candidates apart.
+/// foldhash's quality variant (its high 32 bits are the tag), not std's SipHash: every id
+/// is hashed at each lookup and record, and all of them when the index is rebuilt on
+/// open (~1M hashes for a full window).
 enum Keys {
-    Random(std::collections::hash_map::RandomState),
+    Random(foldhash::quality::RandomState),
     #[cfg(test)]
     Colliding,
 }

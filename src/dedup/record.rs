@@ -49,7 +49,8 @@ impl DedupWindow {
         // (tag, seq) of the admitted ids, for the index once committed
         let mut added = Vec::with_capacity(ids.len());
         // ids admitted by this call, which the index does not hold yet
-        let mut fresh: HashMap<&str, u64> = HashMap::with_capacity(ids.len());
+        let mut fresh: HashMap<&str, u64, foldhash::fast::RandomState> =
+            HashMap::with_capacity_and_hasher(ids.len(), Default::default());
         {
             let mut tables = s
                 .gens

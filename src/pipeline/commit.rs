@@ -65,7 +65,9 @@ enum Job {
 /// Owned by the pipeline; the committer only publishes how far it got.
 #[derive(Default)]
 pub(super) struct Pending {
-    ids: HashMap<String, u64>,
+    /// foldhash (randomly seeded), not std's SipHash: every delivered id is inserted,
+    /// looked up and pruned here.
+    ids: HashMap<String, u64, foldhash::fast::RandomState>,
     /// Batches up to this number are committed (0: none; batches count from 1).
     committed: Arc<AtomicU64>,
     /// `committed` as of the last prune: every id kept has a higher batch number.

@@ -40,8 +40,10 @@ pub fn rows() -> impl Iterator<Item = &'static Row> {
     GROUPS.iter().flat_map(|g| g.iter()).chain([&VIN])
 }
 
-/// Rows by `(capability, property)`: looked up for every property of every message.
-static INDEX: LazyLock<HashMap<(&'static str, &'static str), &'static Row>> = LazyLock::new(|| {
+/// Rows by `(capability, property)`: looked up for every property of every message, so
+/// hashed with foldhash rather than std's SipHash (~2 % of a drain's instructions).
+type RowIndex = HashMap<(&'static str, &'static str), &'static Row, foldhash::fast::RandomState>;
+static INDEX: LazyLock<RowIndex> = LazyLock::new(|| {
     GROUPS
         .iter()
         .flat_map(|g| g.iter())
