@@ -34,32 +34,62 @@ async fn readyz(c: &reqwest::Client, base: &str) -> (u16, Value) {
     }
 }
 
+/// A daemon whose `state_dir` is a small tmpfs, an HM V2 provider on a real Mosquitto,
+/// `sinks` as given, and its admin endpoint; started, subscribed and ready.
+struct DiskRig {
+    _dir: tempfile::TempDir,
+    _broker: Mosquitto,
+    fs: SmallFs,
+    d: Daemon,
+    p: Publisher,
+    c: reqwest::Client,
+    base: String,
+}
+
+impl DiskRig {
+    async fn start(session: &str, sinks: &str) -> DiskRig {
+        let dir = tempfile::tempdir().unwrap();
+        let pki = pki::generate(&dir.path().join("pki"));
+        let broker = Mosquitto::start(&pki, MosquittoOptions::default());
+        let fs = SmallFs::mount(&dir.path().join("state"), "8m");
+        let admin_port = free_port();
+        let config = configs::daemon(
+            fs.path(),
+            &format!("admin_listen = \"127.0.0.1:{admin_port}\""),
+        ) + &configs::hm_v2(broker.port(), &pki, APP, session, "", "")
+            + sinks;
+        let d = Daemon::start(
+            Path::new(env!("CARGO_BIN_EXE_vinstream")),
+            &config,
+            dir.path(),
+        );
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let c = reqwest::Client::new();
+        let base = format!("http://127.0.0.1:{admin_port}");
+        d.wait_stderr("subscribed", T);
+        wait::until_async("ready", T, || async {
+            (readyz(&c, &base).await.0 == 200).then_some(())
+        })
+        .await;
+        let p = Publisher::connect_v5(broker.port(), &pki).await;
+        DiskRig {
+            _dir: dir,
+            _broker: broker,
+            fs,
+            d,
+            p,
+            c,
+            base,
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_holds_the_acks_reports_not_ready_and_resumes_losing_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let pki = pki::generate(&dir.path().join("pki"));
-    let broker = Mosquitto::start(&pki, MosquittoOptions::default());
-    let fs = SmallFs::mount(&dir.path().join("state"), "8m");
-    let admin_port = free_port();
-    let config = configs::daemon(
-        fs.path(),
-        &format!("admin_listen = \"127.0.0.1:{admin_port}\""),
-    ) + &configs::hm_v2(broker.port(), &pki, APP, "vinstream-disk", "", "")
-        + configs::STDOUT;
-    let d = Daemon::start(
-        Path::new(env!("CARGO_BIN_EXE_vinstream")),
-        &config,
-        dir.path(),
-    );
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let c = reqwest::Client::new();
-    let base = format!("http://127.0.0.1:{admin_port}");
-    d.wait_stderr("subscribed", T);
-    wait::until_async("ready", T, || async {
-        (readyz(&c, &base).await.0 == 200).then_some(())
-    })
-    .await;
-    let p = Publisher::connect_v5(broker.port(), &pki).await;
+    let rig = DiskRig::start("vinstream-disk", configs::STDOUT).await;
+    let DiskRig {
+        fs, d, p, c, base, ..
+    } = &rig;
     p.publish(TOPIC, &message("before")).await;
     d.wait_records_async(1, T).await;
 
@@ -67,7 +97,7 @@ async fn a_full_disk_holds_the_acks_reports_not_ready_and_resumes_losing_nothing
     p.publish(TOPIC, b"not json").await;
     p.publish(TOPIC, &message("behind")).await;
     let body = wait::until_async("not ready for the dead letter", T, || async {
-        let (code, body) = readyz(&c, &base).await;
+        let (code, body) = readyz(c, base).await;
         (code == 503 && body["state"]["dead_letter"].is_string()).then_some(body)
     })
     .await;
@@ -81,7 +111,7 @@ async fn a_full_disk_holds_the_acks_reports_not_ready_and_resumes_losing_nothing
     let records = d.wait_records_async(2, T).await;
     assert_eq!(records[1]["message_id"], "behind");
     wait::until_async("ready again", T, || async {
-        (readyz(&c, &base).await.0 == 200).then_some(())
+        (readyz(c, base).await.0 == 200).then_some(())
     })
     .await;
     let letters = std::fs::read_to_string(fs.path().join("dead-letter.jsonl")).unwrap();
@@ -101,30 +131,15 @@ async fn a_full_disk_holds_the_acks_reports_not_ready_and_resumes_losing_nothing
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_under_the_webhook_spool_holds_the_acks_and_resumes() {
     use crate::support::http_server::HttpServer;
-    let dir = tempfile::tempdir().unwrap();
-    let pki = pki::generate(&dir.path().join("pki"));
-    let broker = Mosquitto::start(&pki, MosquittoOptions::default());
     let server = HttpServer::start().await;
-    let fs = SmallFs::mount(&dir.path().join("state"), "8m");
-    let admin_port = free_port();
-    let config = configs::daemon(
-        fs.path(),
-        &format!("admin_listen = \"127.0.0.1:{admin_port}\""),
-    ) + &configs::hm_v2(broker.port(), &pki, APP, "vinstream-disk-hook", "", "")
-        + &format!(
-            "\n[sinks.hook]\ntype = \"webhook\"\nurl = \"{}\"\nbatch_timeout = \"50ms\"\n",
-            server.url()
-        );
-    let d = Daemon::start(
-        Path::new(env!("CARGO_BIN_EXE_vinstream")),
-        &config,
-        dir.path(),
+    let hook = format!(
+        "\n[sinks.hook]\ntype = \"webhook\"\nurl = \"{}\"\nbatch_timeout = \"50ms\"\n",
+        server.url()
     );
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let c = reqwest::Client::new();
-    let base = format!("http://127.0.0.1:{admin_port}");
-    d.wait_stderr("subscribed", T);
-    let p = Publisher::connect_v5(broker.port(), &pki).await;
+    let rig = DiskRig::start("vinstream-disk-hook", &hook).await;
+    let DiskRig {
+        fs, d, p, c, base, ..
+    } = &rig;
     p.publish(TOPIC, &message("w0")).await;
     server.wait_delivered(1, T).await;
 
@@ -134,7 +149,7 @@ async fn a_full_disk_under_the_webhook_spool_holds_the_acks_and_resumes() {
     }
     let deadline = std::time::Instant::now() + T;
     let body = loop {
-        let (code, body) = readyz(&c, &base).await;
+        let (code, body) = readyz(c, base).await;
         if code == 503 && body["sinks"]["hook"].is_string() {
             break body;
         }
@@ -162,7 +177,7 @@ async fn a_full_disk_under_the_webhook_spool_holds_the_acks_and_resumes() {
     let delivered = crate::support::http_server::check_batches(&server.requests());
     assert_eq!(delivered.len(), 6, "{delivered:?}");
     wait::until_async("ready again", T, || async {
-        (readyz(&c, &base).await.0 == 200).then_some(())
+        (readyz(c, base).await.0 == 200).then_some(())
     })
     .await;
 }
@@ -172,37 +187,17 @@ async fn a_full_disk_under_the_webhook_spool_holds_the_acks_and_resumes() {
 /// `/readyz` reports `state.dedup` until a commit succeeds again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_under_the_dedup_store_is_reported_and_records_still_flow() {
-    let dir = tempfile::tempdir().unwrap();
-    let pki = pki::generate(&dir.path().join("pki"));
-    let broker = Mosquitto::start(&pki, MosquittoOptions::default());
-    let fs = SmallFs::mount(&dir.path().join("state"), "8m");
-    let admin_port = free_port();
-    let config = configs::daemon(
-        fs.path(),
-        &format!("admin_listen = \"127.0.0.1:{admin_port}\""),
-    ) + &configs::hm_v2(broker.port(), &pki, APP, "vinstream-disk-dedup", "", "")
-        + configs::STDOUT;
-    let d = Daemon::start(
-        Path::new(env!("CARGO_BIN_EXE_vinstream")),
-        &config,
-        dir.path(),
-    );
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let c = reqwest::Client::new();
-    let base = format!("http://127.0.0.1:{admin_port}");
-    d.wait_stderr("subscribed", T);
-    wait::until_async("ready", T, || async {
-        (readyz(&c, &base).await.0 == 200).then_some(())
-    })
-    .await;
-    let p = Publisher::connect_v5(broker.port(), &pki).await;
+    let rig = DiskRig::start("vinstream-disk-dedup", configs::STDOUT).await;
+    let DiskRig {
+        fs, d, p, c, base, ..
+    } = &rig;
     fs.fill();
     for i in 0..20 {
         p.publish(TOPIC, &message(&format!("d{i}"))).await;
     }
     d.wait_records_async(20, T).await;
     let body = wait::until_async("/readyz to report the dedup store", T, || async {
-        let (code, body) = readyz(&c, &base).await;
+        let (code, body) = readyz(c, base).await;
         (code == 503 && body["state"]["dedup"].is_string()).then_some(body)
     })
     .await;
@@ -211,7 +206,7 @@ async fn a_full_disk_under_the_dedup_store_is_reported_and_records_still_flow() 
     p.publish(TOPIC, &message("after")).await;
     d.wait_records_async(21, T).await;
     wait::until_async("ready once a commit succeeds", T, || async {
-        (readyz(&c, &base).await.0 == 200).then_some(())
+        (readyz(c, base).await.0 == 200).then_some(())
     })
     .await;
 }
