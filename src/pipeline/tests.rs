@@ -106,6 +106,30 @@ fn start() -> Running {
     start_in(tempfile::tempdir().unwrap())
 }
 
+/// The sources of the pipelines these tests build: one High Mobility V2 provider `hm`.
+fn hm_kinds() -> HashMap<Arc<str>, ProviderKind> {
+    HashMap::from([(Arc::from("hm"), ProviderKind::HighMobilityV2)])
+}
+
+/// A pipeline of `sinks` for [`hm_kinds`], with an in-memory window and its dead letter
+/// in `dir`, reloaded through `reconfigure` and feeding `fleet`.
+fn hm_pipeline(
+    dir: &std::path::Path,
+    sinks: Vec<Arc<dyn Sink>>,
+    reconfigure: &Reconfigure,
+    fleet: crate::fleet::Feed,
+) -> Pipeline {
+    Pipeline {
+        sinks,
+        dedup: DedupWindow::in_memory(Duration::from_secs(3600), 1000),
+        kinds: hm_kinds(),
+        dead_letter: DeadLetter::new(dir),
+        vehicles: Default::default(),
+        reconfigure: reconfigure.clone(),
+        fleet,
+    }
+}
+
 fn start_in(dir: tempfile::TempDir) -> Running {
     let dedup = DedupWindow::in_memory(Duration::from_secs(3600), 1000);
     let reader = dedup.reader();

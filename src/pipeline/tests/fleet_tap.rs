@@ -8,18 +8,14 @@ async fn the_fleet_feed_gets_a_record_only_after_every_sink_accepted() {
     let dir = tempfile::tempdir().unwrap();
     let kept = Arc::new(Kept::default());
     let reconfigure = Reconfigure::default();
-    let kinds = HashMap::from([(Arc::from("hm"), ProviderKind::HighMobilityV2)]);
     let feed = crate::fleet::Feed::default();
     let mut page = feed.subscribe();
-    let pipeline = Pipeline {
-        sinks: vec![Arc::new(KeepSink(kept.clone())), Arc::new(DownSink)],
-        dedup: DedupWindow::in_memory(Duration::from_secs(3600), 1000),
-        kinds: kinds.clone(),
-        dead_letter: DeadLetter::new(dir.path()),
-        vehicles: Default::default(),
-        reconfigure: reconfigure.clone(),
-        fleet: feed.clone(),
-    };
+    let pipeline = hm_pipeline(
+        dir.path(),
+        vec![Arc::new(KeepSink(kept.clone())), Arc::new(DownSink)],
+        &reconfigure,
+        feed.clone(),
+    );
     let (tx, rx) = mpsc::unbounded_channel();
     let task = tokio::spawn(pipeline.run(rx));
     tx.send(delivery("a")).unwrap();
@@ -33,7 +29,7 @@ async fn the_fleet_feed_gets_a_record_only_after_every_sink_accepted() {
     let (done, old) = oneshot::channel();
     reconfigure.send(Reconfig {
         sinks: vec![Arc::new(KeepSink(Arc::new(Kept::default())))],
-        kinds,
+        kinds: hm_kinds(),
         done,
     });
     tokio::time::timeout(Duration::from_secs(10), old)

@@ -24,16 +24,12 @@ async fn a_reload_reaches_a_batch_stuck_on_a_down_sink() {
     let dir = tempfile::tempdir().unwrap();
     let kept = Arc::new(Kept::default());
     let reconfigure = Reconfigure::default();
-    let kinds = HashMap::from([(Arc::from("hm"), ProviderKind::HighMobilityV2)]);
-    let pipeline = Pipeline {
-        sinks: vec![Arc::new(KeepSink(kept.clone())), Arc::new(DownSink)],
-        dedup: DedupWindow::in_memory(Duration::from_secs(3600), 1000),
-        kinds: kinds.clone(),
-        dead_letter: DeadLetter::new(dir.path()),
-        vehicles: Default::default(),
-        reconfigure: reconfigure.clone(),
-        fleet: Default::default(),
-    };
+    let pipeline = hm_pipeline(
+        dir.path(),
+        vec![Arc::new(KeepSink(kept.clone())), Arc::new(DownSink)],
+        &reconfigure,
+        Default::default(),
+    );
     let keep: Arc<dyn Sink> = Arc::new(KeepSink(kept.clone()));
     let (tx, rx) = mpsc::unbounded_channel();
     let task = tokio::spawn(pipeline.run(rx));
@@ -50,7 +46,7 @@ async fn a_reload_reaches_a_batch_stuck_on_a_down_sink() {
     let (done, old) = oneshot::channel();
     reconfigure.send(Reconfig {
         sinks: vec![keep, Arc::new(KeepSink(fixed.clone()))],
-        kinds,
+        kinds: hm_kinds(),
         done,
     });
     let old = tokio::time::timeout(Duration::from_secs(10), old)
@@ -102,19 +98,15 @@ async fn a_reload_does_not_give_a_batch_again_to_a_new_instance_on_the_same_stor
     let store = dir.path().join("sinks/hook");
     let old_kept = Arc::new(Kept::default());
     let reconfigure = Reconfigure::default();
-    let kinds = HashMap::from([(Arc::from("hm"), ProviderKind::HighMobilityV2)]);
-    let pipeline = Pipeline {
-        sinks: vec![
+    let pipeline = hm_pipeline(
+        dir.path(),
+        vec![
             Arc::new(StoreSink(old_kept.clone(), store.clone())),
             Arc::new(DownSink),
         ],
-        dedup: DedupWindow::in_memory(Duration::from_secs(3600), 1000),
-        kinds: kinds.clone(),
-        dead_letter: DeadLetter::new(dir.path()),
-        vehicles: Default::default(),
-        reconfigure: reconfigure.clone(),
-        fleet: Default::default(),
-    };
+        &reconfigure,
+        Default::default(),
+    );
     let (tx, rx) = mpsc::unbounded_channel();
     let task = tokio::spawn(pipeline.run(rx));
     let (ack, acked) = AckHandle::observed();
@@ -128,7 +120,7 @@ async fn a_reload_does_not_give_a_batch_again_to_a_new_instance_on_the_same_stor
             Arc::new(StoreSink(new_kept.clone(), store.clone())),
             Arc::new(KeepSink(fixed.clone())),
         ],
-        kinds,
+        kinds: hm_kinds(),
         done,
     });
     tokio::time::timeout(Duration::from_secs(10), old)
