@@ -130,6 +130,21 @@ fn hm_pipeline(
     }
 }
 
+/// Reload the pipeline to `sinks` (same sources) and wait until it took them: the
+/// sinks it replaced.
+async fn reload_to(reconfigure: &Reconfigure, sinks: Vec<Arc<dyn Sink>>) -> Vec<Arc<dyn Sink>> {
+    let (done, old) = oneshot::channel();
+    reconfigure.send(Reconfig {
+        sinks,
+        kinds: hm_kinds(),
+        done,
+    });
+    tokio::time::timeout(Duration::from_secs(10), old)
+        .await
+        .expect("the reload was taken within 10 s")
+        .unwrap()
+}
+
 fn start_in(dir: tempfile::TempDir) -> Running {
     let dedup = DedupWindow::in_memory(Duration::from_secs(3600), 1000);
     let reader = dedup.reader();

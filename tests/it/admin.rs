@@ -4,6 +4,7 @@
 
 use crate::support::configs;
 use crate::support::daemon::Daemon;
+use crate::support::metrics::metric;
 use crate::support::mosquitto::{free_port, Mosquitto, MosquittoOptions};
 use crate::support::pki;
 use crate::support::publisher::Publisher;
@@ -26,13 +27,6 @@ async fn get(c: &reqwest::Client, url: &str) -> (u16, String) {
         Ok(r) => (r.status().as_u16(), r.text().await.unwrap_or_default()),
         Err(_) => (0, String::new()),
     }
-}
-
-fn metric(text: &str, line_start: &str) -> Option<f64> {
-    text.lines()
-        .find(|l| l.starts_with(line_start))
-        .and_then(|l| l.rsplit(' ').next())
-        .and_then(|v| v.parse().ok())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

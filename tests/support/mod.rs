@@ -12,6 +12,7 @@
 //! - [`platform`]: the ThingsBoard/Cumulocity rig (provider broker, platform broker, daemon).
 //! - [`home_assistant`]: a real Home Assistant Core (cached venv) with MQTT and a token.
 //! - [`json_gen`]: the proptest generators of arbitrary JSON and the case count.
+//! - [`metrics`]: a series' value from the `/metrics` text.
 //! - [`records`]: the checks every normalization test makes of a record's JSON line.
 //! - [`postgres`]: a PostgreSQL server (initdb + postgres child process) per test.
 //! - [`smallfs`]: a small tmpfs to fill, for real ENOSPC.
@@ -26,6 +27,7 @@ pub mod daemon;
 pub mod home_assistant;
 pub mod http_server;
 pub mod json_gen;
+pub mod metrics;
 pub mod mosquitto;
 pub mod nats;
 pub mod oauth;

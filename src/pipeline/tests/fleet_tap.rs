@@ -26,16 +26,11 @@ async fn the_fleet_feed_gets_a_record_only_after_every_sink_accepted() {
         early.is_err(),
         "the page saw a record a sink had not accepted"
     );
-    let (done, old) = oneshot::channel();
-    reconfigure.send(Reconfig {
-        sinks: vec![Arc::new(KeepSink(Arc::new(Kept::default())))],
-        kinds: hm_kinds(),
-        done,
-    });
-    tokio::time::timeout(Duration::from_secs(10), old)
-        .await
-        .expect("the reload was taken within 10 s")
-        .unwrap();
+    reload_to(
+        &reconfigure,
+        vec![Arc::new(KeepSink(Arc::new(Kept::default())))],
+    )
+    .await;
     let shown = tokio::time::timeout(Duration::from_secs(10), page.next("test"))
         .await
         .expect("the record reached the page once every sink had it")

@@ -43,16 +43,7 @@ async fn a_reload_reaches_a_batch_stuck_on_a_down_sink() {
     );
     // the reload replaces the down sink with a working one
     let fixed = Arc::new(Kept::default());
-    let (done, old) = oneshot::channel();
-    reconfigure.send(Reconfig {
-        sinks: vec![keep, Arc::new(KeepSink(fixed.clone()))],
-        kinds: hm_kinds(),
-        done,
-    });
-    let old = tokio::time::timeout(Duration::from_secs(10), old)
-        .await
-        .expect("the reload was taken within 10 s")
-        .unwrap();
+    let old = reload_to(&reconfigure, vec![keep, Arc::new(KeepSink(fixed.clone()))]).await;
     assert_eq!(old.len(), 2);
     assert_eq!(
         fixed.wait_for(1).await,
@@ -114,19 +105,14 @@ async fn a_reload_does_not_give_a_batch_again_to_a_new_instance_on_the_same_stor
     old_kept.wait_for(1).await;
     let new_kept = Arc::new(Kept::default());
     let fixed = Arc::new(Kept::default());
-    let (done, old) = oneshot::channel();
-    reconfigure.send(Reconfig {
-        sinks: vec![
+    reload_to(
+        &reconfigure,
+        vec![
             Arc::new(StoreSink(new_kept.clone(), store.clone())),
             Arc::new(KeepSink(fixed.clone())),
         ],
-        kinds: hm_kinds(),
-        done,
-    });
-    tokio::time::timeout(Duration::from_secs(10), old)
-        .await
-        .expect("the reload was taken within 10 s")
-        .unwrap();
+    )
+    .await;
     assert_eq!(fixed.wait_for(1).await, ["a"]);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while !acked.load(std::sync::atomic::Ordering::Acquire) {

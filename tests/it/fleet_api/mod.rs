@@ -4,6 +4,7 @@
 
 use crate::support::configs;
 use crate::support::daemon::Daemon;
+use crate::support::metrics::metric;
 use crate::support::mosquitto::free_port;
 use crate::support::rig::BrokerRig;
 use crate::support::wait;
@@ -79,13 +80,6 @@ fn signal<'a>(vehicle: &'a Value, path: &str) -> &'a Value {
         .iter()
         .find(|s| s["path"] == path)
         .unwrap_or_else(|| panic!("no {path} in {vehicle}"))
-}
-
-fn metric(text: &str, line_start: &str) -> Option<f64> {
-    text.lines()
-        .find(|l| l.starts_with(line_start))
-        .and_then(|l| l.rsplit(' ').next())
-        .and_then(|v| v.parse().ok())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
