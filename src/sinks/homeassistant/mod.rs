@@ -282,9 +282,8 @@ impl Inner {
         let mut st = self.state.lock().await;
         let epoch = self.out.ready_epoch().await?;
         let st = &mut *st;
-        self.sync(st, epoch);
+        let mut learned = self.sync(st, epoch);
         let mut refused = Vec::new();
-        let mut learned = Vec::new();
         let mut vins: Vec<&str> = Vec::new();
         for r in batch {
             if !valid_vin(&r.vin) {
@@ -305,9 +304,7 @@ impl Inner {
             }
             vins.push(&r.vin);
         }
-        if let Err(e) = st.known.append(&learned).await {
-            warn!(sink = %self.name, error = %e, "could not keep the new entities; a restart may announce fewer until their values arrive again");
-        }
+        self.keep(&st.known, &learned).await;
         // The batch's vehicles only; the others are the background rediscovery's.
         vins.sort_unstable();
         vins.dedup();
@@ -341,7 +338,8 @@ impl Inner {
         let mut st = self.state.lock().await;
         let epoch = self.out.ready_epoch().await?;
         let st = &mut *st;
-        self.sync(st, epoch);
+        let learned = self.sync(st, epoch);
+        self.keep(&st.known, &learned).await;
         // An empty `cmps` would remove every entity of the device: only vendor signals
         // under `entities = "mapped"` so far, nothing to announce.
         let mut vins: Vec<&String> = st
@@ -376,10 +374,20 @@ impl Inner {
         )
     }
 
+    /// Keep `entries` (entities new to the device configs) across restarts. A failure
+    /// costs only that protection, never a record.
+    async fn keep(&self, known: &known::Known, entries: &[known::Entry]) {
+        if let Err(e) = known.append(entries).await {
+            warn!(sink = %self.name, error = %e, "could not keep the new entities; a restart may announce fewer until their values arrive again");
+        }
+    }
+
     /// Take in what arrived (read-back state, Home Assistant online) and a new
-    /// connection; wake the rediscovery when vehicles now need announcing again.
-    fn sync(&self, st: &mut State, epoch: u64) {
+    /// connection; wake the rediscovery when vehicles now need announcing again. Returns
+    /// the entities the read-back added, to keep (a file lost or older than them).
+    fn sync(&self, st: &mut State, epoch: u64) -> Vec<known::Entry> {
         let mut again = false;
+        let mut learned = Vec::new();
         if st.epoch != epoch {
             st.epoch = epoch;
             st.announced.clear();
@@ -398,6 +406,12 @@ impl Inner {
                 if v.recall(&vin, path, value, self.mode) {
                     st.announced.remove(&vin);
                     again = true;
+                    learned.push(known::Entry {
+                        vin: vin.clone(),
+                        path: path.clone(),
+                        sample: value.clone(),
+                        unit: None,
+                    });
                 }
             }
         }
@@ -408,6 +422,7 @@ impl Inner {
         if again {
             self.wake.notify_one();
         }
+        learned
     }
 }
 
