@@ -219,6 +219,11 @@ fn triples() -> Vec<(&'static str, Value, Value)> {
             json!({"doors": {"locks_state": e(json!("unlocked"))}}),
             json!({"vehicle.cabin.door.lock.status": b(json!("UNLOCKED"), "")}),
         ),
+        (
+            "a hard top mounted",
+            json!({"rooftop_control": {"convertible_roof_state": e(json!("hard_top_mounted"))}}),
+            json!({"vehicle.cabin.convertible.roofStatus": b(json!("HARDTOPMOUNTED"), "")}),
+        ),
     ]
 }
 

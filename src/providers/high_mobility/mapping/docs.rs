@@ -19,6 +19,18 @@ fn inner(field: &str, inner: Inner) -> String {
         Inner::Percentage => format!("`{field}` ×100"),
         Inner::Flag(t) => format!("`{field}`: {}", words(t)),
         Inner::Enum(t) => format!("`{field}`: {}", words(t)),
+        Inner::Colour => format!("`{field}` as `#RRGGBB`"),
+    }
+}
+
+/// What `Each` writes: the entry's whole value read as `inner`.
+fn each(inner: Inner) -> String {
+    match inner {
+        Inner::Measure => "converted".into(),
+        Inner::Percentage => "×100".into(),
+        Inner::Flag(t) => words(t),
+        Inner::Enum(t) => words(t),
+        Inner::Colour => "red, green, blue as `#RRGGBB`".into(),
     }
 }
 
@@ -32,6 +44,8 @@ fn describe(rule: Rule, target: &str) -> (&'static str, String) {
         Coordinates(..) => ("latitude / longitude", String::new()),
         Enum(_, t) => ("enum", words(t)),
         Code(_, t) => ("enum as code", words(t)),
+        Partial(_, t) => ("enum, these words only (others pass through)", words(t)),
+        Each(_, i) => ("one value, to each instance", each(i)),
         Flag(_, t) => ("enum as boolean", words(t)),
         Flags(leaves) => (
             "enum as booleans",

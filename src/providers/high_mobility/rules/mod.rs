@@ -25,6 +25,8 @@ pub enum Inner {
     Flag(Words<bool>),
     /// An enum word renamed to the VSS value.
     Enum(Words<&'static str>),
+    /// `{"red", "green", "blue"}` integers 0–255 as VSS's `#RRGGBB` colour string.
+    Colour,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -45,6 +47,15 @@ pub enum Rule {
     Flag(&'static str, Words<bool>),
     /// One enum word read as several booleans: each leaf whose table knows the word.
     Flags(&'static [(&'static str, Words<bool>)]),
+    /// An enum word renamed to the VSS value for the words the table knows, and only
+    /// those: the property says less than the leaf (emergency brake light `active` is
+    /// VSS `ADAPTIVE`, `inactive` says nothing of the brake light), so its failures stay
+    /// under `HM.` too rather than blanking a leaf the property does not fully describe.
+    Partial(&'static str, Words<&'static str>),
+    /// One vehicle-wide value that VSS models per instance, read as `Inner` into each
+    /// listed leaf (the one rear set point → both Row2 stations; the one brake fluid
+    /// reservoir → every wheel's brake). Like BMW's mirror heating → both mirrors.
+    Each(&'static [&'static str], Inner),
     /// One field of an object-valued entry, read as `Inner` into a leaf.
     Field(&'static str, &'static str, Inner),
     /// The entry's `key` field picks the leaf (`extreme: highest` → `…Temperature.Max`),
@@ -123,6 +134,17 @@ fn lookup<T: Copy>(table: &[(&str, T)], key: &Node<'_>) -> Option<T> {
     table.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
 }
 
+/// `{"red": 255, "green": 128, "blue": 0}` as `#FF8000`; `None` unless each component
+/// is a whole number 0–255.
+fn colour(v: &Node<'_>) -> Option<String> {
+    let byte = |name: &str| {
+        let c = v.get(name)?.as_f64()?;
+        ((0.0..=255.0).contains(&c) && c.fract() == 0.0).then_some(c as u8)
+    };
+    let (r, g, b) = (byte("red")?, byte("green")?, byte("blue")?);
+    Some(format!("#{r:02X}{g:02X}{b:02X}"))
+}
+
 fn boolean(path: Cow<'static, str>, b: bool) -> Mapped {
     Mapped {
         path,
@@ -144,6 +166,7 @@ impl Inner {
             Inner::Percentage => measured(s, path, v.as_f64()? * 100.0, None),
             Inner::Flag(table) => Some(boolean(path, lookup(table, v)?)),
             Inner::Enum(table) => fitted(s, path, Value::from(lookup(table, v)?)),
+            Inner::Colour => fitted(s, path, Value::from(colour(v)?)),
         }
     }
 }
@@ -162,8 +185,10 @@ impl Rule {
             | Rule::Field(_, p, _)
             | Rule::RatePerHour(p) => vec![p],
             Rule::Coordinates(lat, lon) => vec![lat, lon],
+            Rule::Each(paths, _) => paths.to_vec(),
             Rule::ChargingStatus => vec![STATUS, IS_CHARGING, IS_DISCHARGING],
             Rule::Flags(_)
+            | Rule::Partial(..)
             | Rule::Keyed { .. }
             | Rule::Wheel(..)
             | Rule::Door(..)
@@ -187,6 +212,7 @@ impl Rule {
                 out
             }
             Rule::TroubleCodes => vec![DTC_COUNT, DTC_LIST],
+            Rule::Partial(p, _) => vec![p],
             other => other.failure_paths(),
         }
     }
@@ -220,6 +246,15 @@ impl Rule {
                 path.into(),
                 Value::from(lookup(table, data)?),
             )),
+            Rule::Partial(path, table) => one(fitted(
+                sig(path)?,
+                path.into(),
+                Value::from(lookup(table, data)?),
+            )),
+            Rule::Each(paths, inner) => paths
+                .iter()
+                .map(|p| inner.apply((*p).into(), data))
+                .collect(),
             Rule::Code(path, table) => {
                 let s = sig(path)?;
                 one(fitted(s, path.into(), Value::from(lookup(table, data)?)))

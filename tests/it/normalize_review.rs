@@ -1,0 +1,119 @@
+//! The findings of the independent VSS review (docs/vss-review.md, issue 18) as cases:
+//! each new or changed row with what it maps and, for partial rows, what it leaves under
+//! the vendor name. Strictness is the point: a word that does not mean the leaf's value
+//! (emergency brake light `inactive`, DC plug `DISCONNECTED`, the manual conditioning
+//! button `OFF`, `doors.locks_state` `unlocked`) must not reach it.
+
+use crate::normalize_hm_cases::signals_of;
+use serde_json::{json, Value};
+
+const FAILURE: &str = "vehicle_error";
+
+fn failure() -> Value {
+    json!({"reason": FAILURE, "description": "no reading"})
+}
+
+/// `(name, HM V2 data, expected signals)`.
+fn hm_cases() -> Vec<(&'static str, Value, Value)> {
+    let row2 = |side: &str| format!("Vehicle.Cabin.HVAC.Station.Row2.{side}.Temperature");
+    let brake = |axle: &str, side: &str| {
+        format!("Vehicle.Chassis.Axle.{axle}.Wheel.{side}.Brake.IsFluidLevelLow")
+    };
+    let ambient =
+        |row: &str, side: &str| format!("Vehicle.Cabin.Light.AmbientLight.{row}.{side}.Color");
+    let wheels = [
+        ("Row1", "Left"),
+        ("Row1", "Right"),
+        ("Row2", "Left"),
+        ("Row2", "Right"),
+    ];
+    let zones = [
+        ("Row1", "DriverSide"),
+        ("Row1", "PassengerSide"),
+        ("Row2", "DriverSide"),
+        ("Row2", "PassengerSide"),
+    ];
+    let fluid = |v: Value| -> Value {
+        wheels
+            .iter()
+            .map(|(a, s)| json!({"path": brake(a, s), "value": v, "origin": "diagnostics.brake_fluid_level"}))
+            .collect()
+    };
+    vec![
+        (
+            "§1 #3: an active emergency brake light is VSS ADAPTIVE",
+            json!({"lights": {"emergency_brake_light": [{"data": "active"}]}}),
+            json!([{"path": "Vehicle.Body.Lights.Brake.IsActive", "value": "ADAPTIVE", "origin": "lights.emergency_brake_light"}]),
+        ),
+        (
+            "§1 #3: an inactive one says nothing of the brake light and passes through",
+            json!({"lights": {"emergency_brake_light": [{"data": "inactive"}]}}),
+            json!([{"path": "HM.lights.emergency_brake_light", "value": "inactive", "origin": "lights.emergency_brake_light"}]),
+        ),
+        (
+            "§1 #3: its failure does not blank Brake.IsActive",
+            json!({"lights": {"emergency_brake_light": [{"failure": failure()}]}}),
+            json!([{"path": "HM.lights.emergency_brake_light", "value": null, "origin": "lights.emergency_brake_light", "failure": failure()}]),
+        ),
+        (
+            "§1a: a mounted hard top is a closed roof, as BMW's HARDTOPMOUNTED",
+            json!({"rooftop_control": {"convertible_roof_state": [{"data": "hard_top_mounted"}, {"data": "loading_position"}]}}),
+            json!([
+                {"path": "Vehicle.Cabin.Convertible.Status", "value": "CLOSED", "origin": "rooftop_control.convertible_roof_state"},
+                {"path": "HM.rooftop_control.convertible_roof_state", "value": "loading_position", "origin": "rooftop_control.convertible_roof_state"}]),
+        ),
+        (
+            "§1 #6: the rear set point, in °C, to both Row2 stations",
+            json!({"climate": {"rear_temperature_setting": [{"data": {"unit": "fahrenheit", "value": 68}}]}}),
+            json!([
+                {"path": row2("Driver"), "value": 20.0, "unit": "Celsius", "origin": "climate.rear_temperature_setting"},
+                {"path": row2("Passenger"), "value": 20.0, "unit": "Celsius", "origin": "climate.rear_temperature_setting"}]),
+        ),
+        (
+            "§1 #6: its failure is both stations' failure",
+            json!({"climate": {"rear_temperature_setting": [{"failure": failure()}]}}),
+            json!([
+                {"path": row2("Driver"), "value": null, "origin": "climate.rear_temperature_setting", "failure": failure()},
+                {"path": row2("Passenger"), "value": null, "origin": "climate.rear_temperature_setting", "failure": failure()}]),
+        ),
+        (
+            "§1 #8: low brake fluid is low at every wheel's brake (one reservoir)",
+            json!({"diagnostics": {"brake_fluid_level": [{"data": "very_low"}]}}),
+            fluid(json!(true)),
+        ),
+        (
+            "§1 #8: filled is not low",
+            json!({"diagnostics": {"brake_fluid_level": [{"data": "filled"}]}}),
+            fluid(json!(false)),
+        ),
+        (
+            "§1 #9: the ambient colour as #RRGGBB in each of VSS's four zones",
+            json!({"lights": {"ambient_light_colour": [{"data": {"red": 255, "green": 128, "blue": 0}}]}}),
+            zones
+                .iter()
+                .map(|(r, s)| json!({"path": ambient(r, s), "value": "#FF8000", "origin": "lights.ambient_light_colour"}))
+                .collect(),
+        ),
+        (
+            "§1 #9: a component outside 0–255 or not whole is no colour and passes through",
+            json!({"lights": {"ambient_light_colour": [
+                {"data": {"red": 256, "green": 0, "blue": 0}},
+                {"data": {"red": 1.5, "green": 0, "blue": 0}}]}}),
+            json!([
+                {"path": "HM.lights.ambient_light_colour", "value": {"red": 256, "green": 0, "blue": 0}, "origin": "lights.ambient_light_colour"},
+                {"path": "HM.lights.ambient_light_colour", "value": {"red": 1.5, "green": 0, "blue": 0}, "origin": "lights.ambient_light_colour"}]),
+        ),
+    ]
+}
+
+#[test]
+fn hm_review_findings_map_what_they_say_and_no_more() {
+    let mut failures = Vec::new();
+    for (name, data, expected) in hm_cases() {
+        let got = signals_of("REVIEWVIN", data);
+        if got != expected {
+            failures.push(format!("{name}:\n  expected {expected}\n  got      {got}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
