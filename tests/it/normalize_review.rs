@@ -103,6 +103,39 @@ fn hm_cases() -> Vec<(&'static str, Value, Value)> {
                 {"path": "HM.lights.ambient_light_colour", "value": {"red": 256, "green": 0, "blue": 0}, "origin": "lights.ambient_light_colour"},
                 {"path": "HM.lights.ambient_light_colour", "value": {"red": 1.5, "green": 0, "blue": 0}, "origin": "lights.ambient_light_colour"}]),
         ),
+        (
+            "§2 #4: centrally unlocked may be one door: no door is said unlocked",
+            json!({"doors": {"locks_state": [{"data": "unlocked"}]}}),
+            json!([{"path": "HM.doors.locks_state", "value": "unlocked", "origin": "doors.locks_state"}]),
+        ),
+        (
+            "§2 #3: confirmed OBD-II codes fill DTCList and DTCCount",
+            json!({"diagnostics": {"confirmed_trouble_codes": [
+                {"data": {"id": "P0300", "ecu_address": "12", "ecu_variant_name": "DME", "status": "confirmed"}},
+                {"data": {"id": "U0100", "ecu_address": "40", "ecu_variant_name": "BDC", "status": "confirmed"}}]}}),
+            json!([
+                {"path": "HM.diagnostics.confirmed_trouble_codes", "value": {"id": "P0300", "ecu_address": "12", "ecu_variant_name": "DME", "status": "confirmed"}, "origin": "diagnostics.confirmed_trouble_codes"},
+                {"path": "HM.diagnostics.confirmed_trouble_codes", "value": {"id": "U0100", "ecu_address": "40", "ecu_variant_name": "BDC", "status": "confirmed"}, "origin": "diagnostics.confirmed_trouble_codes"},
+                {"path": "Vehicle.Diagnostics.DTCCount", "value": 2, "origin": "diagnostics.confirmed_trouble_codes"},
+                {"path": "Vehicle.Diagnostics.DTCList", "value": ["P0300", "U0100"], "origin": "diagnostics.confirmed_trouble_codes"}]),
+        ),
+        (
+            "§2 #3: one id not in OBD-II form (a failure-type byte, lower case) keeps both leaves out",
+            json!({"diagnostics": {"confirmed_trouble_codes": [
+                {"data": {"id": "P0300", "ecu_address": "12", "ecu_variant_name": "DME", "status": "confirmed"}},
+                {"data": {"id": "C1116FA", "ecu_address": "29", "ecu_variant_name": "DSC", "status": "confirmed"}},
+                {"data": {"id": "p0420", "ecu_address": "12", "ecu_variant_name": "DME", "status": "confirmed"}}]}}),
+            json!([
+                {"path": "HM.diagnostics.confirmed_trouble_codes", "value": {"id": "P0300", "ecu_address": "12", "ecu_variant_name": "DME", "status": "confirmed"}, "origin": "diagnostics.confirmed_trouble_codes"},
+                {"path": "HM.diagnostics.confirmed_trouble_codes", "value": {"id": "C1116FA", "ecu_address": "29", "ecu_variant_name": "DSC", "status": "confirmed"}, "origin": "diagnostics.confirmed_trouble_codes"},
+                {"path": "HM.diagnostics.confirmed_trouble_codes", "value": {"id": "p0420", "ecu_address": "12", "ecu_variant_name": "DME", "status": "confirmed"}, "origin": "diagnostics.confirmed_trouble_codes"}]),
+        ),
+        (
+            "§2 #3: trouble_codes (stored or pending too) only pass through",
+            json!({"diagnostics": {"trouble_codes": [
+                {"data": {"occurrences": 1, "id": "P0300", "ecu_id": "DME", "status": "ACTIVE", "system": "powertrain"}}]}}),
+            json!([{"path": "HM.diagnostics.trouble_codes", "value": {"occurrences": 1, "id": "P0300", "ecu_id": "DME", "status": "ACTIVE", "system": "powertrain"}, "origin": "diagnostics.trouble_codes"}]),
+        ),
     ]
 }
 

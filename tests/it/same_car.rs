@@ -215,8 +215,16 @@ fn triples() -> Vec<(&'static str, Value, Value)> {
             }),
         ),
         (
-            "centrally unlocked",
-            json!({"doors": {"locks_state": e(json!("unlocked"))}}),
+            // HM's `locks_state` `unlocked` may be one door, so it names no door
+            "centrally locked",
+            json!({"doors": {"locks_state": e(json!("locked"))}}),
+            json!({"vehicle.cabin.door.lock.status": b(json!("SECURED"), "")}),
+        ),
+        (
+            "every door unlocked, door by door",
+            json!({"doors": {"locks": [
+                w("front_left", "lock_state", json!("unlocked")), w("front_right", "lock_state", json!("unlocked")),
+                w("rear_left", "lock_state", json!("unlocked")), w("rear_right", "lock_state", json!("unlocked"))]}}),
             json!({"vehicle.cabin.door.lock.status": b(json!("UNLOCKED"), "")}),
         ),
         (

@@ -79,7 +79,10 @@ fn describe(rule: Rule, target: &str) -> (&'static str, String) {
         Wheel(_, field, i) => ("per wheel", inner(field, i)),
         Door(_, field, i) => ("per door", inner(field, i)),
         Seat(_, field, i) => ("per seat", inner(field, i)),
-        TroubleCodes => ("trouble codes (each also passes through)", "ids".into()),
+        TroubleCodes => (
+            "trouble codes (each also passes through)",
+            "ids, when all are OBD-II (`P0300`)".into(),
+        ),
     }
 }
 

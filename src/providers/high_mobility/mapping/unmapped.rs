@@ -129,6 +129,7 @@ pub const UNMAPPED: &[Unmapped] = &[
     u("cruise_control", "limiter", "a speed limiter, not cruise control; VSS has no limiter"),
     u("dashboard_lights", "dynamic_warnings", NO_LEAF),
     u("diagnostics", "oem_trouble_code_values", "OEM key/value codes; VSS DTCList holds the currently active codes in OBD-II format ([P|C|B|U]XXXXX), which these are not stated to be"),
+    u("diagnostics", "trouble_codes", "entries carry a status and may be stored or pending codes, while VSS DTCList is the currently active set; confirmed_trouble_codes fills DTCList and DTCCount, and two lists on one leaf would overwrite each other"),
     u("diagnostics", "anti_lock_braking", "HM's inactive/active does not tell ABS enabled (VSS ABS.IsEnabled) from regulating (ABS.IsEngaged)"),
     u("diagnostics", "engine_total_fuel_consumption", "lifetime fuel used; VSS has consumption since start or refuel only"),
     u("diagnostics", "engine_torque", "a fraction of the maximum; VSS CombustionEngine.Torque is in Nm"),

@@ -76,7 +76,8 @@ pub enum Rule {
     Door(&'static str, &'static str, Inner),
     /// Per seat (driver-relative, plus `rear_center`, `driver`, `passenger`).
     Seat(&'static str, &'static str, Inner),
-    /// Each trouble code passes through whole; the property also yields DTCCount/DTCList.
+    /// Each trouble code passes through whole; the property also yields DTCCount/DTCList
+    /// when every code is in OBD-II form (`trouble_code_summary`).
     TroubleCodes,
 }
 
@@ -318,13 +319,32 @@ impl Rule {
     }
 }
 
-/// DTCCount and DTCList over a trouble-code property's entries.
+/// Whether `id` is an OBD-II code as VSS DTCList wants it (SAE J2012: P, C, B or U and
+/// four hex digits, `P0300`); HM ids with a failure-type byte (`C1116FA`) or OEM codes
+/// are not.
+pub fn is_obd_code(id: &str) -> bool {
+    let b = id.as_bytes();
+    b.len() == 5
+        && matches!(b[0], b'P' | b'C' | b'B' | b'U')
+        && b[1..]
+            .iter()
+            .all(|c| matches!(c, b'0'..=b'9' | b'A'..=b'F'))
+}
+
+/// DTCCount and DTCList over a trouble-code property's entries, only when every entry's
+/// id is an OBD-II code: a list with the others left out would understate DTCCount and
+/// claim a code set the vehicle did not report (the entries pass through whole anyway).
 pub fn trouble_code_summary(entries: &[&Node<'_>]) -> Vec<Mapped> {
-    let ids: Vec<Value> = entries
+    let ids: Option<Vec<Value>> = entries
         .iter()
-        .filter_map(|d| d.get("id").and_then(Node::as_str))
-        .map(Value::from)
+        .map(|d| {
+            let id = d.get("id").and_then(Node::as_str)?;
+            is_obd_code(id).then(|| Value::from(id))
+        })
         .collect();
+    let Some(ids) = ids else {
+        return Vec::new();
+    };
     let count = vss::number_value(Datatype::UInt8, ids.len() as f64);
     // more codes than a uint8 counts: the list still says them all
     let count = sig(DTC_COUNT).and_then(|s| fitted(s, DTC_COUNT.into(), count));

@@ -116,12 +116,15 @@ const TELLTALES: Words<&str> = &[
     ),
 ];
 
-/// `doors.locks_state`, the central locking: every door, as BMW's vehicle-wide lock.
+/// `doors.locks_state` "combines all specific lock states": `locked` is every door
+/// locked, but `unlocked` may be one door (a driver-door-only unlock), so it names no
+/// door and passes through; `doors.locks` says which doors are unlocked.
+const ALL_LOCKED: Words<bool> = &[("locked", true)];
 const ALL_LOCKS: &[(&str, Words<bool>)] = &[
-    ("Vehicle.Cabin.Door.Row1.DriverSide.IsLocked", LOCKED),
-    ("Vehicle.Cabin.Door.Row1.PassengerSide.IsLocked", LOCKED),
-    ("Vehicle.Cabin.Door.Row2.DriverSide.IsLocked", LOCKED),
-    ("Vehicle.Cabin.Door.Row2.PassengerSide.IsLocked", LOCKED),
+    ("Vehicle.Cabin.Door.Row1.DriverSide.IsLocked", ALL_LOCKED),
+    ("Vehicle.Cabin.Door.Row1.PassengerSide.IsLocked", ALL_LOCKED),
+    ("Vehicle.Cabin.Door.Row2.DriverSide.IsLocked", ALL_LOCKED),
+    ("Vehicle.Cabin.Door.Row2.PassengerSide.IsLocked", ALL_LOCKED),
 ];
 
 /// `lights.ambient_light_colour`: HM reports one colour, so every zone VSS 6.0 has

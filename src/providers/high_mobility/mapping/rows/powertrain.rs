@@ -50,7 +50,8 @@ pub const ROWS: &[Row] = &[
     row("diagnostics", "battery_voltage", Measure("Vehicle.LowVoltageBattery.CurrentVoltage")),
     row("diagnostics", "washer_fluid_level", Flag("Vehicle.Body.Windshield.Front.WasherFluid.IsLevelLow", FLUID_LOW)),
     row("diagnostics", "brake_fluid_level", Each(BRAKE_FLUID, Inner::Flag(FLUID_LOW))),
-    row("diagnostics", "trouble_codes", TroubleCodes),
+    // the one DTC source: trouble_codes may hold stored codes, and two lists on one leaf
+    // would overwrite each other
     row("diagnostics", "confirmed_trouble_codes", TroubleCodes),
     row("diagnostics", "engine_coolant_temperature", Measure("Vehicle.Powertrain.CombustionEngine.EngineCoolant.Temperature")),
     row("diagnostics", "engine_coolant_fluid_level", Enum("Vehicle.Powertrain.CombustionEngine.EngineCoolant.Level", COOLANT_LEVEL)),
