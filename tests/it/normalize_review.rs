@@ -6,6 +6,8 @@
 
 use crate::normalize_hm_cases::signals_of;
 use serde_json::{json, Value};
+use vinstream::providers;
+use vinstream::record::ProviderKind;
 
 const FAILURE: &str = "vehicle_error";
 
@@ -149,4 +151,52 @@ fn hm_review_findings_map_what_they_say_and_no_more() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// `(path, value)` of every signal of one BMW descriptor's entry.
+fn bmw(descriptor: &str, value: Value) -> Vec<(String, Value)> {
+    let msg = json!({"vin": "WBA00000000000001", "data": {descriptor: {"value": value}}});
+    providers::normalize(
+        ProviderKind::BmwCardata,
+        "bmw",
+        "gcid/WBA00000000000001",
+        msg.to_string().as_bytes(),
+        chrono::Utc::now(),
+    )
+    .expect("normalizes")
+    .signals
+    .into_iter()
+    .map(|s| (s.path.to_string(), s.value))
+    .collect()
+}
+
+#[test]
+fn bmw_review_findings_map_their_words_only() {
+    let dc = "vehicle.body.chargingPort.dcStatus";
+    let cable = "Vehicle.Powertrain.TractionBattery.Charging.ChargingPort.AnyPosition.IsChargingCableConnected";
+    assert_eq!(bmw(dc, json!("CONNECTED")), [(cable.into(), json!(true))]);
+    // no DC plug leaves an AC cable possible; "no data" and booleans say nothing either
+    for v in [
+        json!("DISCONNECTED"),
+        json!("INVALID"),
+        json!(null),
+        json!(false),
+    ] {
+        assert_eq!(bmw(dc, v.clone()), [(format!("BMW.{dc}"), v)]);
+    }
+
+    let button = "vehicle.powertrain.electric.battery.preconditioning.manualMode.statusFeedback";
+    let mode = "Vehicle.Powertrain.TractionBattery.BatteryConditioning.RequestedMode";
+    assert_eq!(
+        bmw(button, json!("ON_CHARGE")),
+        [(mode.into(), json!("FAST_CHARGING_PREPARATION"))]
+    );
+    assert_eq!(
+        bmw(button, json!("ON_DRIVE")),
+        [(mode.into(), json!("DRIVING_PREPARATION"))]
+    );
+    // the button off is not "no conditioning requested": automatic mode may request it
+    for v in [json!("OFF"), json!("UNKNOWN"), json!(null)] {
+        assert_eq!(bmw(button, v.clone()), [(format!("BMW.{button}"), v)]);
+    }
 }

@@ -228,9 +228,15 @@ fn triples() -> Vec<(&'static str, Value, Value)> {
             json!({"vehicle.cabin.door.lock.status": b(json!("UNLOCKED"), "")}),
         ),
         (
-            "a hard top mounted",
-            json!({"rooftop_control": {"convertible_roof_state": e(json!("hard_top_mounted"))}}),
-            json!({"vehicle.cabin.convertible.roofStatus": b(json!("HARDTOPMOUNTED"), "")}),
+            "a hard top mounted; a DC cable plugged in",
+            json!({
+                "rooftop_control": {"convertible_roof_state": e(json!("hard_top_mounted"))},
+                "charging": {"plugged_in": e(json!("plugged_in"))}
+            }),
+            json!({
+                "vehicle.cabin.convertible.roofStatus": b(json!("HARDTOPMOUNTED"), ""),
+                "vehicle.body.chargingPort.dcStatus": b(json!("CONNECTED"), "")
+            }),
         ),
     ]
 }

@@ -88,6 +88,7 @@ pub const ROWS: &[Row] = &[
     row("Vehicle.Powertrain.TractionBattery.Temperature.Max", "Battery maximum temperature", TEMPERATURE),
     row("Vehicle.Powertrain.TractionBattery.Temperature.Min", "Battery minimum temperature", TEMPERATURE),
     row("Vehicle.Powertrain.TractionBattery.BatteryConditioning.IsActive", "Battery conditioning", RUNNING),
+    row("Vehicle.Powertrain.TractionBattery.BatteryConditioning.RequestedMode", "Battery conditioning request", TEXT),
     row("Vehicle.Powertrain.TractionBattery.Range", "Electric range", km(Measurement)),
     row("Vehicle.Powertrain.TractionBattery.Charging.ChargeLimit", "Charge limit", PERCENT),
     row("Vehicle.Powertrain.TractionBattery.Charging.ChargeRate", "Charge rate", num("km/h", None, Measurement)),

@@ -31,6 +31,9 @@ pub const NO_DATA: &[&str] = &[
 pub const OPEN: Words<bool> = &[("OPEN", true), ("CLOSED", false)];
 /// Windows: VSS `IsOpen` is "fully or partially open".
 pub const WINDOW: Words<bool> = &[("OPEN", true), ("INTERMEDIATE", true), ("CLOSED", false)];
+/// `vehicle.body.chargingPort.dcStatus`: a DC plug connected is a cable connected;
+/// DISCONNECTED (an AC cable may be in) and INVALID pass through.
+pub const DC_PLUG: Words<bool> = &[("CONNECTED", true)];
 pub const PLUG: Words<bool> = &[("CONNECTED", true), ("DISCONNECTED", false)];
 pub const LOCKED: Words<bool> = &[("LOCKED", true), ("UNLOCKED", false)];
 pub const CABLE_LOCK: Words<bool> = &[
@@ -98,6 +101,13 @@ pub const DISTANCE_UNIT: Words<&str> = &[
     ("KILOMETERS", "KILOMETERS"),
     ("mi", "MILES"),
     ("miles", "MILES"),
+];
+/// `…preconditioning.manualMode.statusFeedback`, the manual conditioning button → VSS
+/// `BatteryConditioning.RequestedMode`. OFF passes through: automatic mode may still
+/// request conditioning, so it is not INACTIVE.
+pub const MANUAL_CONDITIONING: Words<&str> = &[
+    ("ON_CHARGE", "FAST_CHARGING_PREPARATION"),
+    ("ON_DRIVE", "DRIVING_PREPARATION"),
 ];
 /// `…battery.preconditioning.state`, the battery conditioning activity: every `ON` state
 /// (whoever started it, for charging or driving) is active, `OFF`/`REMOTE_OFF` is not.

@@ -61,10 +61,12 @@ pub const ROWS: &[Row] = &[
         "the switch for automatic (navigation-based) battery conditioning, a setting; \
          whether conditioning runs is `preconditioning.state`",
     ),
-    keep(
+    row(
         "vehicle.powertrain.electric.battery.preconditioning.manualMode.statusFeedback",
-        "the manual conditioning button: OFF does not mean no conditioning is requested \
-         (automatic mode may request it), so it is not VSS `RequestedMode`",
+        PartialEnum(
+            "Vehicle.Powertrain.TractionBattery.BatteryConditioning.RequestedMode",
+            MANUAL_CONDITIONING,
+        ),
     ),
     // ranges
     row(
