@@ -1,8 +1,13 @@
 //! The findings of the independent VSS review (docs/vss-review.md, issue 18) as cases:
 //! each new or changed row with what it maps and, for partial rows, what it leaves under
 //! the vendor name. Strictness is the point: a word that does not mean the leaf's value
-//! (emergency brake light `inactive`, DC plug `DISCONNECTED`, the manual conditioning
-//! button `OFF`, `doors.locks_state` `unlocked`) must not reach it.
+//! (DC plug `DISCONNECTED`, `doors.locks_state` `unlocked`) must not reach it.
+//!
+//! Two findings were applied and withdrawn: the emergency brake light and BMW's manual
+//! conditioning button could fill their state leaf (Brake.IsActive ADAPTIVE,
+//! BatteryConditioning.RequestedMode) for their "on" words only, and nothing else resets
+//! those leaves, so a consumer keeping the last value would hold a stale state after
+//! the emergency ends or the button is switched off. Every word of both passes through.
 
 use crate::normalize_hm_cases::signals_of;
 use serde_json::{json, Value};
@@ -43,9 +48,9 @@ fn hm_cases() -> Vec<(&'static str, Value, Value)> {
     };
     vec![
         (
-            "§1 #3: an active emergency brake light is VSS ADAPTIVE",
+            "§1 #3 (withdrawn): an active emergency brake light passes through; ADAPTIVE would be left standing after it",
             json!({"lights": {"emergency_brake_light": [{"data": "active"}]}}),
-            json!([{"path": "Vehicle.Body.Lights.Brake.IsActive", "value": "ADAPTIVE", "origin": "lights.emergency_brake_light"}]),
+            json!([{"path": "HM.lights.emergency_brake_light", "value": "active", "origin": "lights.emergency_brake_light"}]),
         ),
         (
             "§1 #3: an inactive one says nothing of the brake light and passes through",
@@ -185,18 +190,17 @@ fn bmw_review_findings_map_their_words_only() {
         assert_eq!(bmw(dc, v.clone()), [(format!("BMW.{dc}"), v)]);
     }
 
+    // §1 #12, withdrawn: the button's OFF is not "no conditioning requested" (automatic
+    // mode may request it), so ON_CHARGE/ON_DRIVE alone would leave a stale RequestedMode
+    // standing once it is switched off; every word passes through
     let button = "vehicle.powertrain.electric.battery.preconditioning.manualMode.statusFeedback";
-    let mode = "Vehicle.Powertrain.TractionBattery.BatteryConditioning.RequestedMode";
-    assert_eq!(
-        bmw(button, json!("ON_CHARGE")),
-        [(mode.into(), json!("FAST_CHARGING_PREPARATION"))]
-    );
-    assert_eq!(
-        bmw(button, json!("ON_DRIVE")),
-        [(mode.into(), json!("DRIVING_PREPARATION"))]
-    );
-    // the button off is not "no conditioning requested": automatic mode may request it
-    for v in [json!("OFF"), json!("UNKNOWN"), json!(null)] {
+    for v in [
+        json!("ON_CHARGE"),
+        json!("ON_DRIVE"),
+        json!("OFF"),
+        json!("UNKNOWN"),
+        json!(null),
+    ] {
         assert_eq!(bmw(button, v.clone()), [(format!("BMW.{button}"), v)]);
     }
 }

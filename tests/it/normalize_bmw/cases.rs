@@ -529,14 +529,14 @@ fn cases() -> Vec<(&'static str, Value, Value)> {
             ]),
         ),
         (
-            "battery conditioning switched off remotely; the manual button still requests it for driving",
+            "battery conditioning switched off remotely; the manual button is kept",
             json!({
                 "vehicle.powertrain.electric.battery.preconditioning.state": {"value": "REMOTE_OFF"},
                 "vehicle.powertrain.electric.battery.preconditioning.manualMode.statusFeedback": {"value": "ON_DRIVE"}
             }),
             json!([
                 {"path": "Vehicle.Powertrain.TractionBattery.BatteryConditioning.IsActive", "value": false, "origin": "vehicle.powertrain.electric.battery.preconditioning.state"},
-                {"path": "Vehicle.Powertrain.TractionBattery.BatteryConditioning.RequestedMode", "value": "DRIVING_PREPARATION", "origin": "vehicle.powertrain.electric.battery.preconditioning.manualMode.statusFeedback"}
+                {"path": "BMW.vehicle.powertrain.electric.battery.preconditioning.manualMode.statusFeedback", "value": "ON_DRIVE", "origin": "vehicle.powertrain.electric.battery.preconditioning.manualMode.statusFeedback"}
             ]),
         ),
         (

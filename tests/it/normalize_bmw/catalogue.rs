@@ -103,10 +103,6 @@ const SAMPLE_PASSES_THROUGH: &[(&str, &str)] = &[
         "vehicle.body.chargingPort.dcStatus",
         "a partial row: its first range word, DISCONNECTED, leaves an AC cable possible",
     ),
-    (
-        "vehicle.powertrain.electric.battery.preconditioning.manualMode.statusFeedback",
-        "a partial row: its first range word, OFF, does not mean no conditioning is requested",
-    ),
 ];
 
 #[test]

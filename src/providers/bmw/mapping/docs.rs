@@ -68,11 +68,6 @@ fn describe(r: &Row) -> (&'static str, &'static str, String) {
             "",
             list(t, bool::to_string),
         ),
-        PartialEnum(_, t) => (
-            "enum, these words only (others kept)",
-            "",
-            list(t, |v| v.to_string()),
-        ),
         FlagEnum(_, [on, off, unknown]) => (
             "boolean as enum",
             "",

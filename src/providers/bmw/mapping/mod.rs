@@ -117,7 +117,7 @@ mod tests {
     fn word_tables_only_produce_allowed_values() {
         for r in ROWS {
             let (path, values): (&str, Vec<&str>) = match r.rule {
-                Enum(p, t) | PartialEnum(p, t) => (p, t.iter().map(|(_, v)| *v).collect()),
+                Enum(p, t) => (p, t.iter().map(|(_, v)| *v).collect()),
                 FlagEnum(p, v) => (p, v.to_vec()),
                 ChargingStatus(t) => (STATUS, t.iter().map(|(_, v)| *v).collect()),
                 _ => continue,

@@ -33,9 +33,6 @@ pub enum Rule {
     /// other value, the no-data words and `null` included, passes through as
     /// `BMW.{descriptor}` rather than blanking a leaf other rows fill.
     PartialFlag(&'static str, Words<bool>),
-    /// An enum word renamed for the row's own words only; the rest passes through as for
-    /// [`Rule::PartialFlag`].
-    PartialEnum(&'static str, Words<&'static str>),
     /// A boolean read as a VSS enum value: `[if true, if false, if unknown]`.
     FlagEnum(&'static str, [&'static str; 3]),
     /// A charging status word → the project's common status overlay (signals.md A.4),
@@ -105,8 +102,7 @@ impl Rule {
             | Flag(p, _)
             | Enum(p, _)
             | FlagEnum(p, _)
-            | PartialFlag(p, _)
-            | PartialEnum(p, _) => vec![p],
+            | PartialFlag(p, _) => vec![p],
             FlagEach(paths, _) => paths.to_vec(),
             ChargingStatus(_) => vec![STATUS, IS_CHARGING],
             DoorLocks => DOOR_LOCKS.to_vec(),
@@ -114,12 +110,12 @@ impl Rule {
         }
     }
 
-    /// The paths a value of "no data" (JSON `null`) is reported under; none for partial
-    /// rows, whose `null` passes through.
+    /// The paths a value of "no data" (JSON `null`) is reported under; none for a partial
+    /// row, whose `null` passes through.
     pub fn null_targets(self) -> Vec<&'static str> {
         match self {
             ChargingStatus(_) => vec![STATUS],
-            PartialFlag(..) | PartialEnum(..) => Vec::new(),
+            PartialFlag(..) => Vec::new(),
             other => other.targets(),
         }
     }

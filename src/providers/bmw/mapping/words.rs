@@ -102,13 +102,6 @@ pub const DISTANCE_UNIT: Words<&str> = &[
     ("mi", "MILES"),
     ("miles", "MILES"),
 ];
-/// `…preconditioning.manualMode.statusFeedback`, the manual conditioning button → VSS
-/// `BatteryConditioning.RequestedMode`. OFF passes through: automatic mode may still
-/// request conditioning, so it is not INACTIVE.
-pub const MANUAL_CONDITIONING: Words<&str> = &[
-    ("ON_CHARGE", "FAST_CHARGING_PREPARATION"),
-    ("ON_DRIVE", "DRIVING_PREPARATION"),
-];
 /// `…battery.preconditioning.state`, the battery conditioning activity: every `ON` state
 /// (whoever started it, for charging or driving) is active, `OFF`/`REMOTE_OFF` is not.
 pub const CONDITIONING: Words<bool> = &[

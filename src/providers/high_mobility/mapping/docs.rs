@@ -44,7 +44,6 @@ fn describe(rule: Rule, target: &str) -> (&'static str, String) {
         Coordinates(..) => ("latitude / longitude", String::new()),
         Enum(_, t) => ("enum", words(t)),
         Code(_, t) => ("enum as code", words(t)),
-        Partial(_, t) => ("enum, these words only (others pass through)", words(t)),
         Each(_, i) => ("one value, to each instance", each(i)),
         Flag(_, t) => ("enum as boolean", words(t)),
         Flags(leaves) => (

@@ -186,6 +186,7 @@ pub const UNMAPPED: &[Unmapped] = &[
     u("light_conditions", "outside_light", "lux; VSS Exterior.LightIntensity is a percent, not convertible"),
     u("light_conditions", "inside_light", "lux; VSS PerceivedAmbientLight is a percent, not convertible"),
     u("lights", "rear_exterior_light", "HM does not say which rear lights"),
+    u("lights", "emergency_brake_light", "VSS Brake.IsActive ADAPTIVE fits `active` only, and `inactive` cannot say whether the brake light is lit; mapping `active` alone would leave ADAPTIVE standing after the emergency ends (nothing else resets the leaf)"),
     u("lights", "interior_lights", "HM's front/rear interior lights are not VSS's dome light or per-seat spotlights"),
     u("maintenance", "cbs_reports_count", SERVICE_KIND),
     u("maintenance", "months_to_exhaust_inspection", SERVICE_KIND),

@@ -103,10 +103,6 @@ pub const LIGHT_SWITCH: Words<&str> = &[
     ("dipped_headlights", "BEAM"),
     ("sidelights", "POSITION"),
 ];
-/// `lights.emergency_brake_light`: VSS Brake.IsActive ADAPTIVE is the brake light
-/// signalling emergency braking; `inactive` says nothing of whether the brake light is
-/// lit (INACTIVE or ACTIVE), so it passes through.
-pub const EMERGENCY_BRAKE: Words<&str> = &[("active", "ADAPTIVE")];
 pub const PARKING_LIGHT: Words<bool> = &[
     ("off", false),
     ("left", true),

@@ -47,11 +47,6 @@ pub enum Rule {
     Flag(&'static str, Words<bool>),
     /// One enum word read as several booleans: each leaf whose table knows the word.
     Flags(&'static [(&'static str, Words<bool>)]),
-    /// An enum word renamed to the VSS value for the words the table knows, and only
-    /// those: the property says less than the leaf (emergency brake light `active` is
-    /// VSS `ADAPTIVE`, `inactive` says nothing of the brake light), so its failures stay
-    /// under `HM.` too rather than blanking a leaf the property does not fully describe.
-    Partial(&'static str, Words<&'static str>),
     /// One vehicle-wide value that VSS models per instance, read as `Inner` into each
     /// listed leaf (the one rear set point → both Row2 stations; the one brake fluid
     /// reservoir → every wheel's brake). Like BMW's mirror heating → both mirrors.
@@ -189,7 +184,6 @@ impl Rule {
             Rule::Each(paths, _) => paths.to_vec(),
             Rule::ChargingStatus => vec![STATUS, IS_CHARGING, IS_DISCHARGING],
             Rule::Flags(_)
-            | Rule::Partial(..)
             | Rule::Keyed { .. }
             | Rule::Wheel(..)
             | Rule::Door(..)
@@ -213,7 +207,6 @@ impl Rule {
                 out
             }
             Rule::TroubleCodes => vec![DTC_COUNT, DTC_LIST],
-            Rule::Partial(p, _) => vec![p],
             other => other.failure_paths(),
         }
     }
@@ -243,11 +236,6 @@ impl Rule {
                 ])
             }
             Rule::Enum(path, table) => one(fitted(
-                sig(path)?,
-                path.into(),
-                Value::from(lookup(table, data)?),
-            )),
-            Rule::Partial(path, table) => one(fitted(
                 sig(path)?,
                 path.into(),
                 Value::from(lookup(table, data)?),

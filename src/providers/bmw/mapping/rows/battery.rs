@@ -61,12 +61,12 @@ pub const ROWS: &[Row] = &[
         "the switch for automatic (navigation-based) battery conditioning, a setting; \
          whether conditioning runs is `preconditioning.state`",
     ),
-    row(
+    keep(
         "vehicle.powertrain.electric.battery.preconditioning.manualMode.statusFeedback",
-        PartialEnum(
-            "Vehicle.Powertrain.TractionBattery.BatteryConditioning.RequestedMode",
-            MANUAL_CONDITIONING,
-        ),
+        "the manual conditioning button: OFF does not mean no conditioning is requested \
+         (automatic mode may request it), so it is not VSS `RequestedMode`; mapping \
+         ON_CHARGE/ON_DRIVE alone would leave a stale RequestedMode standing after the \
+         button is switched off (nothing else resets the leaf)",
     ),
     // ranges
     row(

@@ -162,7 +162,6 @@ pub const ROWS: &[Row] = &[
     row("lights", "reading_lamps", Door("Vehicle.Cabin.Light.Spotlight.*.*.IsLightOn", "state", Inner::Flag(ACTIVE))),
     row("lights", "parking_light_status", Flag("Vehicle.Body.Lights.Parking.IsOn", PARKING_LIGHT)),
     row("lights", "switch_position", Enum("Vehicle.Body.Lights.LightSwitch", LIGHT_SWITCH)),
-    row("lights", "emergency_brake_light", Partial("Vehicle.Body.Lights.Brake.IsActive", EMERGENCY_BRAKE)),
     row("lights", "ambient_light_colour", Each(AMBIENT_COLOURS, Inner::Colour)),
     row("honk_horn_flash_lights", "flashers", Flags(FLASHERS)),
     row("dashboard_lights", "bulb_failures", Flags(BULBS)),
