@@ -90,6 +90,11 @@ fn mapped(paths: &Paths) -> BTreeSet<(String, String)> {
 
 const SEEDS: std::ops::RangeInclusive<u64> = 1..=12;
 
+/// Rows whose VSS values need a form the schema does not state, so generated values
+/// cannot reach them: the schema types a trouble code's id as any string, and only
+/// OBD-II ids (`P0300`) fill DTCList (`normalize_review` checks that they do).
+const NEEDS_REAL_VALUES: &[(&str, &str)] = &[("diagnostics", "confirmed_trouble_codes")];
+
 fn measure_v1() -> Paths {
     let mut paths = Paths::new();
     for (seed, mode) in std::iter::once((0, Mode::Typical)).chain(SEEDS.map(|s| (s, Mode::Varied)))
@@ -135,6 +140,7 @@ fn coverage_over_the_official_schemas() {
     assert_eq!(rows, v1, "properties reached VSS without a row");
     let unreached: Vec<String> = mapping::rows()
         .filter(|r| r.capability != "*")
+        .filter(|r| !NEEDS_REAL_VALUES.contains(&(r.capability, r.property)))
         .filter(|r| !v1.contains(&(r.capability.to_string(), r.property.to_string())))
         .map(|r| format!("{}.{}", r.capability, r.property))
         .collect();
@@ -142,5 +148,5 @@ fn coverage_over_the_official_schemas() {
         unreached.is_empty(),
         "rows no schema value reached: {unreached:?}"
     );
-    assert!(v1.len() >= 162, "only {} of 557", v1.len());
+    assert!(v1.len() >= 164, "only {} of 557", v1.len());
 }

@@ -22,6 +22,7 @@ mod normalize_bmw;
 mod normalize_hm;
 mod normalize_hm_cases;
 mod normalize_hm_rules;
+mod normalize_review;
 mod packaging;
 mod reload;
 mod reload_faults;

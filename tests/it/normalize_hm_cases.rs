@@ -123,15 +123,13 @@ fn cases() -> Vec<(&'static str, Value, Value)> {
             json!([{"path": "Vehicle.Chassis.Axle.Row2.Wheel.Right.Tire.AirTemperature", "value": 40.0, "unit": "Celsius", "origin": "diagnostics.tire_temperatures[rear_right]"}]),
         ),
         (
-            "trouble codes pass through and are summarized",
+            "trouble codes pass through (only confirmed OBD-II codes fill DTCList)",
             json!({"diagnostics": {"trouble_codes": [
              {"data": {"occurrences": 2, "id": "C1116FA", "ecu_id": "RDU_F", "status": "PENDING", "system": "unknown"}},
              {"data": {"occurrences": 1, "id": "P0300", "ecu_id": "DME", "status": "ACTIVE", "system": "unknown"}}]}}),
             json!([
              {"path": "HM.diagnostics.trouble_codes", "value": {"occurrences": 2, "id": "C1116FA", "ecu_id": "RDU_F", "status": "PENDING", "system": "unknown"}, "origin": "diagnostics.trouble_codes"},
-             {"path": "HM.diagnostics.trouble_codes", "value": {"occurrences": 1, "id": "P0300", "ecu_id": "DME", "status": "ACTIVE", "system": "unknown"}, "origin": "diagnostics.trouble_codes"},
-             {"path": "Vehicle.Diagnostics.DTCCount", "value": 2, "origin": "diagnostics.trouble_codes"},
-             {"path": "Vehicle.Diagnostics.DTCList", "value": ["C1116FA", "P0300"], "origin": "diagnostics.trouble_codes"}]),
+             {"path": "HM.diagnostics.trouble_codes", "value": {"occurrences": 1, "id": "P0300", "ecu_id": "DME", "status": "ACTIVE", "system": "unknown"}, "origin": "diagnostics.trouble_codes"}]),
         ),
         (
             "coordinates, altitude in feet, heading in revolutions",

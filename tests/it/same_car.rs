@@ -215,9 +215,28 @@ fn triples() -> Vec<(&'static str, Value, Value)> {
             }),
         ),
         (
-            "centrally unlocked",
-            json!({"doors": {"locks_state": e(json!("unlocked"))}}),
+            // HM's `locks_state` `unlocked` may be one door, so it names no door
+            "centrally locked",
+            json!({"doors": {"locks_state": e(json!("locked"))}}),
+            json!({"vehicle.cabin.door.lock.status": b(json!("SECURED"), "")}),
+        ),
+        (
+            "every door unlocked, door by door",
+            json!({"doors": {"locks": [
+                w("front_left", "lock_state", json!("unlocked")), w("front_right", "lock_state", json!("unlocked")),
+                w("rear_left", "lock_state", json!("unlocked")), w("rear_right", "lock_state", json!("unlocked"))]}}),
             json!({"vehicle.cabin.door.lock.status": b(json!("UNLOCKED"), "")}),
+        ),
+        (
+            "a hard top mounted; a DC cable plugged in",
+            json!({
+                "rooftop_control": {"convertible_roof_state": e(json!("hard_top_mounted"))},
+                "charging": {"plugged_in": e(json!("plugged_in"))}
+            }),
+            json!({
+                "vehicle.cabin.convertible.roofStatus": b(json!("HARDTOPMOUNTED"), ""),
+                "vehicle.body.chargingPort.dcStatus": b(json!("CONNECTED"), "")
+            }),
         ),
     ]
 }

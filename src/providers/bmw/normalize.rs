@@ -200,13 +200,17 @@ fn apply(rule: Rule, value: &Value, unit: Option<&str>) -> Option<Vec<Mapped>> {
     if matches!(rule, Rule::Keep(_)) {
         return None;
     }
+    // a partial row: its own words, and nothing else (not even "no data")
+    let word = value.as_str().map(str::trim);
+    if let Rule::PartialFlag(path, words) = rule {
+        return Some(vec![plain(path, Value::Bool(lookup(words, word?)?))]);
+    }
     if value.is_null() {
         return Some(rule.null_targets().into_iter().map(null).collect());
     }
-    let word = value.as_str().map(str::trim);
     let no_data = word.is_some_and(is_no_data);
     Some(match rule {
-        Rule::Keep(_) => return None,
+        Rule::Keep(_) | Rule::PartialFlag(..) => return None,
         Rule::Measure(path, _) if no_data => vec![null(path)],
         Rule::Measure(path, default) => vec![measure(path, default, value, unit, 1.0)?],
         Rule::Cooling(path) if no_data => vec![null(path)],

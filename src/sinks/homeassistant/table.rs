@@ -145,6 +145,7 @@ pub const ROWS: &[Row] = &[
     row("Vehicle.Chassis.Axle.*.Wheel.*.Tire.AirTemperature", "{} tyre temperature", TEMPERATURE),
     row("Vehicle.Chassis.Axle.*.Wheel.*.Tire.IsPressureLow", "{} tyre pressure low", PROBLEM),
     row("Vehicle.Chassis.Axle.*.Wheel.*.AngularSpeed", "{} wheel speed", num("°/s", None, Measurement)),
+    row("Vehicle.Chassis.Axle.*.Wheel.*.Brake.IsFluidLevelLow", "{} brake fluid low", PROBLEM),
     // Location: one device tracker; the value is its attribute.
     row("Vehicle.CurrentLocation.Latitude", "Location", Kind::Location("latitude")),
     row("Vehicle.CurrentLocation.Longitude", "Location", Kind::Location("longitude")),
@@ -195,6 +196,7 @@ pub const ROWS: &[Row] = &[
     row("Vehicle.Cabin.Seat.*.*.OccupancyStatus", "{} seat occupancy", TEXT),
     row("Vehicle.Cabin.Seat.*.*.Airbag.IsEnabled", "{} airbag", PLAIN),
     row("Vehicle.Cabin.Light.Spotlight.*.*.IsLightOn", "{} reading light", LIGHT),
+    row("Vehicle.Cabin.Light.AmbientLight.*.*.Color", "{} ambient light colour", TEXT),
     row("Vehicle.Cabin.Infotainment.HMI.DistanceUnit", "Distance unit", TEXT),
     row("Vehicle.Exterior.AirTemperature", "Outside temperature", TEMPERATURE),
     // Vehicle state, service, diagnostics

@@ -511,6 +511,24 @@ fn cases() -> Vec<(&'static str, Value, Value)> {
             ]),
         ),
         (
+            "a DC plug in is a cable in; the AC port's status is its own row",
+            json!({
+                "vehicle.body.chargingPort.dcStatus": {"value": "CONNECTED"},
+                "vehicle.body.chargingPort.status": {"value": "CONNECTED"}
+            }),
+            json!([
+                {"path": "Vehicle.Powertrain.TractionBattery.Charging.ChargingPort.AnyPosition.IsChargingCableConnected", "value": true, "origin": "vehicle.body.chargingPort.dcStatus"},
+                {"path": "Vehicle.Powertrain.TractionBattery.Charging.ChargingPort.AnyPosition.IsChargingCableConnected", "value": true, "origin": "vehicle.body.chargingPort.status"}
+            ]),
+        ),
+        (
+            "no DC plug says nothing of an AC cable: it stays under the vendor name",
+            json!({"vehicle.body.chargingPort.dcStatus": {"value": "DISCONNECTED"}}),
+            json!([
+                {"path": "BMW.vehicle.body.chargingPort.dcStatus", "value": "DISCONNECTED", "origin": "vehicle.body.chargingPort.dcStatus"}
+            ]),
+        ),
+        (
             "battery conditioning switched off remotely; the manual button is kept",
             json!({
                 "vehicle.powertrain.electric.battery.preconditioning.state": {"value": "REMOTE_OFF"},
@@ -604,12 +622,12 @@ fn cases() -> Vec<(&'static str, Value, Value)> {
             json!({
                 "vehicle.\u{200b}vehicle.\u{200b}travelledDistance": {"value": 1, "unit": "km"},
                 " vehicle.isMoving\u{200b} ": {"value": "ASN_isTrue"},
-                "vehicle.\u{200b}body.\u{200b}chargingPort.\u{200b}dcStatus": {"value": "CONNECTED"}
+                "vehicle.\u{200b}body.\u{200b}chargingPort.\u{200b}plugEventId": {"value": 7}
             }),
             json!([
                 {"path": "Vehicle.TraveledDistance", "value": 1000, "unit": "m", "origin": "vehicle.vehicle.travelledDistance"},
                 {"path": "Vehicle.IsMoving", "value": true, "origin": " vehicle.isMoving "},
-                {"path": "BMW.vehicle.body.chargingPort.dcStatus", "value": "CONNECTED", "origin": "vehicle.body.chargingPort.dcStatus"}
+                {"path": "BMW.vehicle.body.chargingPort.plugEventId", "value": 7, "origin": "vehicle.body.chargingPort.plugEventId"}
             ]),
         ),
         (

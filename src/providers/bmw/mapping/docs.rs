@@ -63,6 +63,11 @@ fn describe(r: &Row) -> (&'static str, &'static str, String) {
         Flag(_, t) => ("boolean", "", list(t, bool::to_string)),
         FlagEach(_, t) => ("boolean, to each instance", "", list(t, bool::to_string)),
         Enum(_, t) => ("enum", "", list(t, |v| v.to_string())),
+        PartialFlag(_, t) => (
+            "boolean, these words only (others kept)",
+            "",
+            list(t, bool::to_string),
+        ),
         FlagEnum(_, [on, off, unknown]) => (
             "boolean as enum",
             "",

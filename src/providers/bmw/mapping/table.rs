@@ -28,6 +28,11 @@ pub enum Rule {
     FlagEach(&'static [&'static str], Words<bool>),
     /// An enum word renamed to the VSS value.
     Enum(&'static str, Words<&'static str>),
+    /// A boolean for the row's own words only (not `BOOLEAN_WORDS`): the descriptor says
+    /// less than the leaf (`dcStatus` DISCONNECTED leaves an AC cable possible), so every
+    /// other value, the no-data words and `null` included, passes through as
+    /// `BMW.{descriptor}` rather than blanking a leaf other rows fill.
+    PartialFlag(&'static str, Words<bool>),
     /// A boolean read as a VSS enum value: `[if true, if false, if unknown]`.
     FlagEnum(&'static str, [&'static str; 3]),
     /// A charging status word → the project's common status overlay (signals.md A.4),
@@ -92,7 +97,12 @@ impl Rule {
     /// Every VSS path the rule can write, for docs and coverage checks; empty for `Keep`.
     pub fn targets(self) -> Vec<&'static str> {
         match self {
-            Measure(p, _) | Cooling(p) | Flag(p, _) | Enum(p, _) | FlagEnum(p, _) => vec![p],
+            Measure(p, _)
+            | Cooling(p)
+            | Flag(p, _)
+            | Enum(p, _)
+            | FlagEnum(p, _)
+            | PartialFlag(p, _) => vec![p],
             FlagEach(paths, _) => paths.to_vec(),
             ChargingStatus(_) => vec![STATUS, IS_CHARGING],
             DoorLocks => DOOR_LOCKS.to_vec(),
@@ -100,10 +110,12 @@ impl Rule {
         }
     }
 
-    /// The paths a value of "no data" (JSON `null`) is reported under.
+    /// The paths a value of "no data" (JSON `null`) is reported under; none for a partial
+    /// row, whose `null` passes through.
     pub fn null_targets(self) -> Vec<&'static str> {
         match self {
             ChargingStatus(_) => vec![STATUS],
+            PartialFlag(..) => Vec::new(),
             other => other.targets(),
         }
     }

@@ -31,6 +31,9 @@ pub const NO_DATA: &[&str] = &[
 pub const OPEN: Words<bool> = &[("OPEN", true), ("CLOSED", false)];
 /// Windows: VSS `IsOpen` is "fully or partially open".
 pub const WINDOW: Words<bool> = &[("OPEN", true), ("INTERMEDIATE", true), ("CLOSED", false)];
+/// `vehicle.body.chargingPort.dcStatus`: a DC plug connected is a cable connected;
+/// DISCONNECTED (an AC cable may be in) and INVALID pass through.
+pub const DC_PLUG: Words<bool> = &[("CONNECTED", true)];
 pub const PLUG: Words<bool> = &[("CONNECTED", true), ("DISCONNECTED", false)];
 pub const LOCKED: Words<bool> = &[("LOCKED", true), ("UNLOCKED", false)];
 pub const CABLE_LOCK: Words<bool> = &[

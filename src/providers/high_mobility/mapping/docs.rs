@@ -19,6 +19,18 @@ fn inner(field: &str, inner: Inner) -> String {
         Inner::Percentage => format!("`{field}` ×100"),
         Inner::Flag(t) => format!("`{field}`: {}", words(t)),
         Inner::Enum(t) => format!("`{field}`: {}", words(t)),
+        Inner::Colour => format!("`{field}` as `#RRGGBB`"),
+    }
+}
+
+/// What `Each` writes: the entry's whole value read as `inner`.
+fn each(inner: Inner) -> String {
+    match inner {
+        Inner::Measure => "converted".into(),
+        Inner::Percentage => "×100".into(),
+        Inner::Flag(t) => words(t),
+        Inner::Enum(t) => words(t),
+        Inner::Colour => "red, green, blue as `#RRGGBB`".into(),
     }
 }
 
@@ -32,6 +44,7 @@ fn describe(rule: Rule, target: &str) -> (&'static str, String) {
         Coordinates(..) => ("latitude / longitude", String::new()),
         Enum(_, t) => ("enum", words(t)),
         Code(_, t) => ("enum as code", words(t)),
+        Each(_, i) => ("one value, to each instance", each(i)),
         Flag(_, t) => ("enum as boolean", words(t)),
         Flags(leaves) => (
             "enum as booleans",
@@ -65,7 +78,10 @@ fn describe(rule: Rule, target: &str) -> (&'static str, String) {
         Wheel(_, field, i) => ("per wheel", inner(field, i)),
         Door(_, field, i) => ("per door", inner(field, i)),
         Seat(_, field, i) => ("per seat", inner(field, i)),
-        TroubleCodes => ("trouble codes (each also passes through)", "ids".into()),
+        TroubleCodes => (
+            "trouble codes (each also passes through)",
+            "ids, when all are OBD-II (`P0300`)".into(),
+        ),
     }
 }
 

@@ -79,11 +79,14 @@ pub const GEAR_SELECTOR: Words<i64> = &[
     ("neutral", 0),
     ("drive", 127),
 ];
+/// `hard_top_mounted` is a roof mounted closed, as BMW's HARDTOPMOUNTED; the emergency
+/// lock and the intermediate and loading positions are no VSS status and pass through.
 pub const CONVERTIBLE: Words<&str> = &[
     ("closed", "CLOSED"),
     ("closed_secured", "CLOSED"),
     ("open", "OPEN"),
     ("open_secured", "OPEN"),
+    ("hard_top_mounted", "CLOSED"),
 ];
 /// Wiper mode: only these HM states name a VSS mode.
 pub const WIPER_MODE: Words<&str> = &[("inactive", "OFF"), ("automatic", "RAIN_SENSOR")];

@@ -25,6 +25,8 @@ pub enum Inner {
     Flag(Words<bool>),
     /// An enum word renamed to the VSS value.
     Enum(Words<&'static str>),
+    /// `{"red", "green", "blue"}` integers 0–255 as VSS's `#RRGGBB` colour string.
+    Colour,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -45,6 +47,10 @@ pub enum Rule {
     Flag(&'static str, Words<bool>),
     /// One enum word read as several booleans: each leaf whose table knows the word.
     Flags(&'static [(&'static str, Words<bool>)]),
+    /// One vehicle-wide value that VSS models per instance, read as `Inner` into each
+    /// listed leaf (the one rear set point → both Row2 stations; the one brake fluid
+    /// reservoir → every wheel's brake). Like BMW's mirror heating → both mirrors.
+    Each(&'static [&'static str], Inner),
     /// One field of an object-valued entry, read as `Inner` into a leaf.
     Field(&'static str, &'static str, Inner),
     /// The entry's `key` field picks the leaf (`extreme: highest` → `…Temperature.Max`),
@@ -65,7 +71,8 @@ pub enum Rule {
     Door(&'static str, &'static str, Inner),
     /// Per seat (driver-relative, plus `rear_center`, `driver`, `passenger`).
     Seat(&'static str, &'static str, Inner),
-    /// Each trouble code passes through whole; the property also yields DTCCount/DTCList.
+    /// Each trouble code passes through whole; the property also yields DTCCount/DTCList
+    /// when every code is in OBD-II form (`trouble_code_summary`).
     TroubleCodes,
 }
 
@@ -123,6 +130,17 @@ fn lookup<T: Copy>(table: &[(&str, T)], key: &Node<'_>) -> Option<T> {
     table.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
 }
 
+/// `{"red": 255, "green": 128, "blue": 0}` as `#FF8000`; `None` unless each component
+/// is a whole number 0–255.
+fn colour(v: &Node<'_>) -> Option<String> {
+    let byte = |name: &str| {
+        let c = v.get(name)?.as_f64()?;
+        ((0.0..=255.0).contains(&c) && c.fract() == 0.0).then_some(c as u8)
+    };
+    let (r, g, b) = (byte("red")?, byte("green")?, byte("blue")?);
+    Some(format!("#{r:02X}{g:02X}{b:02X}"))
+}
+
 fn boolean(path: Cow<'static, str>, b: bool) -> Mapped {
     Mapped {
         path,
@@ -144,6 +162,7 @@ impl Inner {
             Inner::Percentage => measured(s, path, v.as_f64()? * 100.0, None),
             Inner::Flag(table) => Some(boolean(path, lookup(table, v)?)),
             Inner::Enum(table) => fitted(s, path, Value::from(lookup(table, v)?)),
+            Inner::Colour => fitted(s, path, Value::from(colour(v)?)),
         }
     }
 }
@@ -162,6 +181,7 @@ impl Rule {
             | Rule::Field(_, p, _)
             | Rule::RatePerHour(p) => vec![p],
             Rule::Coordinates(lat, lon) => vec![lat, lon],
+            Rule::Each(paths, _) => paths.to_vec(),
             Rule::ChargingStatus => vec![STATUS, IS_CHARGING, IS_DISCHARGING],
             Rule::Flags(_)
             | Rule::Keyed { .. }
@@ -220,6 +240,10 @@ impl Rule {
                 path.into(),
                 Value::from(lookup(table, data)?),
             )),
+            Rule::Each(paths, inner) => paths
+                .iter()
+                .map(|p| inner.apply((*p).into(), data))
+                .collect(),
             Rule::Code(path, table) => {
                 let s = sig(path)?;
                 one(fitted(s, path.into(), Value::from(lookup(table, data)?)))
@@ -283,13 +307,32 @@ impl Rule {
     }
 }
 
-/// DTCCount and DTCList over a trouble-code property's entries.
+/// Whether `id` is an OBD-II code as VSS DTCList wants it (SAE J2012: P, C, B or U and
+/// four hex digits, `P0300`); HM ids with a failure-type byte (`C1116FA`) or OEM codes
+/// are not.
+pub fn is_obd_code(id: &str) -> bool {
+    let b = id.as_bytes();
+    b.len() == 5
+        && matches!(b[0], b'P' | b'C' | b'B' | b'U')
+        && b[1..]
+            .iter()
+            .all(|c| matches!(c, b'0'..=b'9' | b'A'..=b'F'))
+}
+
+/// DTCCount and DTCList over a trouble-code property's entries, only when every entry's
+/// id is an OBD-II code: a list with the others left out would understate DTCCount and
+/// claim a code set the vehicle did not report (the entries pass through whole anyway).
 pub fn trouble_code_summary(entries: &[&Node<'_>]) -> Vec<Mapped> {
-    let ids: Vec<Value> = entries
+    let ids: Option<Vec<Value>> = entries
         .iter()
-        .filter_map(|d| d.get("id").and_then(Node::as_str))
-        .map(Value::from)
+        .map(|d| {
+            let id = d.get("id").and_then(Node::as_str)?;
+            is_obd_code(id).then(|| Value::from(id))
+        })
         .collect();
+    let Some(ids) = ids else {
+        return Vec::new();
+    };
     let count = vss::number_value(Datatype::UInt8, ids.len() as f64);
     // more codes than a uint8 counts: the list still says them all
     let count = sig(DTC_COUNT).and_then(|s| fitted(s, DTC_COUNT.into(), count));

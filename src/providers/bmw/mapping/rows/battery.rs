@@ -64,7 +64,9 @@ pub const ROWS: &[Row] = &[
     keep(
         "vehicle.powertrain.electric.battery.preconditioning.manualMode.statusFeedback",
         "the manual conditioning button: OFF does not mean no conditioning is requested \
-         (automatic mode may request it), so it is not VSS `RequestedMode`",
+         (automatic mode may request it), so it is not VSS `RequestedMode`; mapping \
+         ON_CHARGE/ON_DRIVE alone would leave a stale RequestedMode standing after the \
+         button is switched off (nothing else resets the leaf)",
     ),
     // ranges
     row(

@@ -116,10 +116,12 @@ const OTHER: &[Row] = &[
             PLUG,
         ),
     ),
-    keep(
+    row(
         "vehicle.body.chargingPort.dcStatus",
-        "whether a DC plug is connected: DISCONNECTED does not mean no cable (an AC one may \
-         be), so it is not `IsChargingCableConnected`",
+        PartialFlag(
+            "Vehicle.Powertrain.TractionBattery.Charging.ChargingPort.AnyPosition.IsChargingCableConnected",
+            DC_PLUG,
+        ),
     ),
     row(
         "vehicle.body.chargingPort.lockedStatus",

@@ -116,12 +116,31 @@ const TELLTALES: Words<&str> = &[
     ),
 ];
 
-/// `doors.locks_state`, the central locking: every door, as BMW's vehicle-wide lock.
+/// `doors.locks_state` "combines all specific lock states": `locked` is every door
+/// locked, but `unlocked` may be one door (a driver-door-only unlock), so it names no
+/// door and passes through; `doors.locks` says which doors are unlocked.
+const ALL_LOCKED: Words<bool> = &[("locked", true)];
 const ALL_LOCKS: &[(&str, Words<bool>)] = &[
-    ("Vehicle.Cabin.Door.Row1.DriverSide.IsLocked", LOCKED),
-    ("Vehicle.Cabin.Door.Row1.PassengerSide.IsLocked", LOCKED),
-    ("Vehicle.Cabin.Door.Row2.DriverSide.IsLocked", LOCKED),
-    ("Vehicle.Cabin.Door.Row2.PassengerSide.IsLocked", LOCKED),
+    ("Vehicle.Cabin.Door.Row1.DriverSide.IsLocked", ALL_LOCKED),
+    ("Vehicle.Cabin.Door.Row1.PassengerSide.IsLocked", ALL_LOCKED),
+    ("Vehicle.Cabin.Door.Row2.DriverSide.IsLocked", ALL_LOCKED),
+    ("Vehicle.Cabin.Door.Row2.PassengerSide.IsLocked", ALL_LOCKED),
+];
+
+/// `lights.ambient_light_colour`: HM reports one colour, so every zone VSS 6.0 has
+/// (rows 1 and 2, each side) gets it.
+const AMBIENT_COLOURS: &[&str] = &[
+    "Vehicle.Cabin.Light.AmbientLight.Row1.DriverSide.Color",
+    "Vehicle.Cabin.Light.AmbientLight.Row1.PassengerSide.Color",
+    "Vehicle.Cabin.Light.AmbientLight.Row2.DriverSide.Color",
+    "Vehicle.Cabin.Light.AmbientLight.Row2.PassengerSide.Color",
+];
+
+/// `climate.rear_temperature_setting`: one rear zone, so both Row2 stations hold its set
+/// point (Row3/Row4 stations exist in VSS but one rear value does not imply them).
+const REAR_STATIONS: &[&str] = &[
+    "Vehicle.Cabin.HVAC.Station.Row2.Driver.Temperature",
+    "Vehicle.Cabin.HVAC.Station.Row2.Passenger.Temperature",
 ];
 
 #[rustfmt::skip]
@@ -143,6 +162,7 @@ pub const ROWS: &[Row] = &[
     row("lights", "reading_lamps", Door("Vehicle.Cabin.Light.Spotlight.*.*.IsLightOn", "state", Inner::Flag(ACTIVE))),
     row("lights", "parking_light_status", Flag("Vehicle.Body.Lights.Parking.IsOn", PARKING_LIGHT)),
     row("lights", "switch_position", Enum("Vehicle.Body.Lights.LightSwitch", LIGHT_SWITCH)),
+    row("lights", "ambient_light_colour", Each(AMBIENT_COLOURS, Inner::Colour)),
     row("honk_horn_flash_lights", "flashers", Flags(FLASHERS)),
     row("dashboard_lights", "bulb_failures", Flags(BULBS)),
     row("dashboard_lights", "dashboard_lights", Keyed { key: "name", leaves: TELLTALES, value: "state", inner: Inner::Flag(ON) }),
@@ -157,4 +177,5 @@ pub const ROWS: &[Row] = &[
     row("climate", "inside_temperature", Measure("Vehicle.Cabin.HVAC.AmbientAirTemperature")),
     row("climate", "driver_temperature_setting", Measure("Vehicle.Cabin.HVAC.Station.Row1.Driver.Temperature")),
     row("climate", "passenger_temperature_setting", Measure("Vehicle.Cabin.HVAC.Station.Row1.Passenger.Temperature")),
+    row("climate", "rear_temperature_setting", Each(REAR_STATIONS, Inner::Measure)),
 ];

@@ -9,6 +9,14 @@ const TIRE_PRESSURE: &str = "Vehicle.Chassis.Axle.*.Wheel.*.Tire.Pressure";
 const TIRE_LOW_PATH: &str = "Vehicle.Chassis.Axle.*.Wheel.*.Tire.IsPressureLow";
 const TIRE_TEMPERATURE: &str = "Vehicle.Chassis.Axle.*.Wheel.*.Tire.AirTemperature";
 const WHEEL_SPEED: &str = "Vehicle.Chassis.Axle.*.Wheel.*.AngularSpeed";
+/// `diagnostics.brake_fluid_level`: VSS has brake fluid per wheel, but the wheels share
+/// the one reservoir HM reports, so each wheel's level is the reservoir's.
+const BRAKE_FLUID: &[&str] = &[
+    "Vehicle.Chassis.Axle.Row1.Wheel.Left.Brake.IsFluidLevelLow",
+    "Vehicle.Chassis.Axle.Row1.Wheel.Right.Brake.IsFluidLevelLow",
+    "Vehicle.Chassis.Axle.Row2.Wheel.Left.Brake.IsFluidLevelLow",
+    "Vehicle.Chassis.Axle.Row2.Wheel.Right.Brake.IsFluidLevelLow",
+];
 const BATTERY_EXTREMES: &[(&str, &str)] = &[
     (
         "highest",
@@ -41,7 +49,9 @@ pub const ROWS: &[Row] = &[
     row("diagnostics", "wheel_rpms", Wheel(WHEEL_SPEED, "rpm", Inner::Measure)),
     row("diagnostics", "battery_voltage", Measure("Vehicle.LowVoltageBattery.CurrentVoltage")),
     row("diagnostics", "washer_fluid_level", Flag("Vehicle.Body.Windshield.Front.WasherFluid.IsLevelLow", FLUID_LOW)),
-    row("diagnostics", "trouble_codes", TroubleCodes),
+    row("diagnostics", "brake_fluid_level", Each(BRAKE_FLUID, Inner::Flag(FLUID_LOW))),
+    // the one DTC source: trouble_codes may hold stored codes, and two lists on one leaf
+    // would overwrite each other
     row("diagnostics", "confirmed_trouble_codes", TroubleCodes),
     row("diagnostics", "engine_coolant_temperature", Measure("Vehicle.Powertrain.CombustionEngine.EngineCoolant.Temperature")),
     row("diagnostics", "engine_coolant_fluid_level", Enum("Vehicle.Powertrain.CombustionEngine.EngineCoolant.Level", COOLANT_LEVEL)),
