@@ -8,6 +8,12 @@ use std::process::ExitCode;
 use vinstream::record::ProviderKind;
 use vinstream::settings::{self, Config};
 
+/// mimalloc, not glibc's malloc: a drained message allocates and frees some 80 small
+/// blocks across threads, and glibc's per-thread cache (7 blocks per size) sent most of
+/// them to the locked arenas (issue 21; docs/performance.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "vinstream",
