@@ -18,6 +18,8 @@ WORKDIR /build
 ENV CARGO_PROFILE_RELEASE_STRIP=debuginfo
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
+# rumqttc, patched (vendor/rumqttc/VINSTREAM.md); Cargo.toml's [patch.crates-io] names it.
+COPY vendor ./vendor
 COPY benches ./benches
 RUN cargo build --release --locked \
  && install -D -m 0755 target/release/vinstream /out/vinstream
