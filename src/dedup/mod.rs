@@ -43,7 +43,7 @@
 //! forward does expire entries early; across a restart that cannot be told apart from
 //! time really passing.
 
-use index::Index;
+use index::{Entry, Index};
 use redb::backends::InMemoryBackend;
 use redb::{Database, DatabaseError, ReadableTable, Table, TableHandle};
 use state::{fail, read, to_ms, write, Shared, State};
@@ -254,6 +254,7 @@ impl DedupWindow {
             .begin_read()
             .map_err(|e| self.fail("begin read", e))?;
         let mut shared = self.write();
+        let mut entries = Vec::with_capacity(usize::try_from(s.next_seq - s.floor).unwrap_or(0));
         for &(n, _) in &s.gens {
             let name = gen_name(n);
             let table = txn
@@ -261,11 +262,11 @@ impl DedupWindow {
                 .map_err(|e| self.fail("open generation", e))?;
             for entry in table.range(s.floor..).map_err(|e| self.fail("read", e))? {
                 let (seq, v) = entry.map_err(|e| self.fail("read", e))?;
-                let tag = shared.index.tag(v.value().0);
-                // live ids are at most `capacity`: the index never fills with them
-                shared.index.insert(tag, seq.value());
+                entries.push(Entry::new(shared.index.tag(v.value().0), seq.value()));
             }
         }
+        // live ids are at most `capacity`: the index never fills with them
+        shared.index.insert_all(entries);
         shared.state = s.clone();
         Ok(())
     }
