@@ -242,7 +242,13 @@ mod tests {
             let spread: Vec<u32> = (0..1_000)
                 .map(|i| all.tag(&format!("id{round}.{i}")))
                 .collect();
-            let tag = |i: usize| if i % 7 == 0 { spread[0] } else { spread[i] };
+            let tag = |i: usize| {
+                if i.is_multiple_of(7) {
+                    spread[0]
+                } else {
+                    spread[i]
+                }
+            };
             let seq = |i: usize| i as u64 + (round << 32);
             let mut entries = Vec::new();
             for i in 0..spread.len() {
