@@ -3,11 +3,10 @@
 //! and unit; values outside a leaf stay under the vendor name and are counted; and the
 //! coverage over BMW's catalogue, computed here from the catalogue file.
 
+use crate::support::records::bmw_signals;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use vinstream::providers::bmw::mapping::{self, Row, Rule};
-use vinstream::providers::{self};
-use vinstream::record::{ProviderKind, Signal};
 use vinstream::vss::catalogue;
 use vinstream::vss::Datatype;
 
@@ -54,19 +53,6 @@ pub fn fits_leaf(path: &str, value: &Value, unit: Option<&str>) -> Result<(), St
     }
     leaf.admits(value)
         .map_err(|m| format!("{path}: {value} is {}", m.as_str()))
-}
-
-fn signals(descriptor: &str, entry: Value) -> Vec<Signal> {
-    let msg = json!({"vin": "WBA00000000000001", "data": { descriptor: entry }});
-    providers::normalize(
-        ProviderKind::BmwCardata,
-        "bmw",
-        "gcid/WBA00000000000001",
-        msg.to_string().as_bytes(),
-        chrono::Utc::now(),
-    )
-    .expect("normalizes")
-    .signals
 }
 
 /// An entry for each word of a table.
@@ -121,7 +107,7 @@ fn every_row_targets_a_leaf_and_emits_its_datatype_and_unit() {
             );
         }
         for entry in samples(row) {
-            let got = signals(row.descriptor, entry.clone());
+            let got = bmw_signals(row.descriptor, entry.clone());
             assert!(!got.is_empty());
             for s in &got {
                 assert!(
@@ -144,7 +130,7 @@ fn every_row_targets_a_leaf_and_emits_its_datatype_and_unit() {
 fn values_outside_their_leaf_pass_through_and_are_counted() {
     let soc = "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current";
     let before = vinstream::telemetry::outside_leaf_total(soc);
-    let got = signals(
+    let got = bmw_signals(
         "vehicle.drivetrain.batteryManagement.header",
         json!({"value": 104, "unit": "percent"}),
     );
@@ -160,7 +146,7 @@ fn values_outside_their_leaf_pass_through_and_are_counted() {
     // an integer leaf: a negative odometer fits no uint32 and is counted too
     let odo = "Vehicle.TraveledDistance";
     let before = vinstream::telemetry::outside_leaf_total(odo);
-    let got = signals(
+    let got = bmw_signals(
         "vehicle.vehicle.travelledDistance",
         json!({"value": -1, "unit": "km"}),
     );
@@ -171,7 +157,7 @@ fn values_outside_their_leaf_pass_through_and_are_counted() {
     // one of several leaves out of range keeps the whole entry out: cooling of 101 %
     let seat = "Vehicle.Cabin.Seat.Row1.PassengerSide.HeatingCooling";
     let before = vinstream::telemetry::outside_leaf_total(seat);
-    let got = signals(
+    let got = bmw_signals(
         "vehicle.cabin.seat.row1.passengerSide.cooling",
         json!({"value": 101}),
     );
@@ -182,7 +168,7 @@ fn values_outside_their_leaf_pass_through_and_are_counted() {
     assert!(vinstream::telemetry::outside_leaf_total(seat) > before);
 
     // the edge of the range still fits
-    let got = signals(
+    let got = bmw_signals(
         "vehicle.drivetrain.batteryManagement.header",
         json!({"value": 100}),
     );

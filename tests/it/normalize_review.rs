@@ -10,9 +10,8 @@
 //! the emergency ends or the button is switched off. Every word of both passes through.
 
 use crate::normalize_hm_cases::signals_of;
+use crate::support::records::bmw_signals;
 use serde_json::{json, Value};
-use vinstream::providers;
-use vinstream::record::ProviderKind;
 
 const FAILURE: &str = "vehicle_error";
 
@@ -160,19 +159,10 @@ fn hm_review_findings_map_what_they_say_and_no_more() {
 
 /// `(path, value)` of every signal of one BMW descriptor's entry.
 fn bmw(descriptor: &str, value: Value) -> Vec<(String, Value)> {
-    let msg = json!({"vin": "WBA00000000000001", "data": {descriptor: {"value": value}}});
-    providers::normalize(
-        ProviderKind::BmwCardata,
-        "bmw",
-        "gcid/WBA00000000000001",
-        msg.to_string().as_bytes(),
-        chrono::Utc::now(),
-    )
-    .expect("normalizes")
-    .signals
-    .into_iter()
-    .map(|s| (s.path.to_string(), s.value))
-    .collect()
+    bmw_signals(descriptor, json!({"value": value}))
+        .into_iter()
+        .map(|s| (s.path.to_string(), s.value))
+        .collect()
 }
 
 #[test]

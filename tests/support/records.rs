@@ -3,8 +3,9 @@
 //! exactly what the `Serialize` derive writes.
 
 use proptest::test_runner::TestCaseError;
-use serde_json::Value;
-use vinstream::record::Record;
+use serde_json::{json, Value};
+use vinstream::providers;
+use vinstream::record::{ProviderKind, Record, Signal};
 
 /// The keys of a record's JSON line, in their order.
 pub const RECORD_KEYS: [&str; 7] = [
@@ -36,4 +37,19 @@ pub fn check_json_line(rec: &Record) -> Result<(), TestCaseError> {
         String::from_utf8(derived).unwrap()
     );
     Ok(())
+}
+
+/// The signals of one BMW CarData message holding `entry` (`{"value": …}`, perhaps with a
+/// timestamp) under `descriptor`, for a fixed VIN.
+pub fn bmw_signals(descriptor: &str, entry: Value) -> Vec<Signal> {
+    let msg = json!({"vin": "WBA00000000000001", "data": { descriptor: entry }});
+    providers::normalize(
+        ProviderKind::BmwCardata,
+        "bmw",
+        "gcid/WBA00000000000001",
+        msg.to_string().as_bytes(),
+        chrono::Utc::now(),
+    )
+    .expect("normalizes")
+    .signals
 }
