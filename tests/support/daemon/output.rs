@@ -137,26 +137,20 @@ impl Daemon {
     /// when stderr closes without it, with the stderr tail.
     pub fn wait_stderr_since(&self, mark: usize, needle: &str, timeout: Duration) {
         let eof = self.stderr_eof.clone();
-        let found = wait::try_until(timeout, || {
-            let hit = self
-                .stderr_lines
+        let seen = || {
+            self.stderr_lines
                 .lock()
                 .unwrap()
                 .iter()
                 .skip(mark)
-                .any(|l| l.contains(needle));
-            if hit {
+                .any(|l| l.contains(needle))
+        };
+        let found = wait::try_until(timeout, || {
+            if seen() {
                 Some(true)
             } else if eof.load(Ordering::SeqCst) {
                 // Re-check: lines may have landed between the scan and the EOF flag.
-                let hit = self
-                    .stderr_lines
-                    .lock()
-                    .unwrap()
-                    .iter()
-                    .skip(mark)
-                    .any(|l| l.contains(needle));
-                Some(hit)
+                Some(seen())
             } else {
                 None
             }
