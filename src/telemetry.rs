@@ -186,6 +186,22 @@ pub fn record_failed(error: &dyn std::fmt::Display) {
     state_failing("dedup", error.to_string());
 }
 
+/// The dedup journal could not take a batch's ids (a broken or full disk): the batch is
+/// acked anyway (every sink has it), and its ids are safe from a repeat once the window's
+/// commit records them; a crash before that forgets them.
+pub fn journal_failed(error: &std::io::Error) {
+    if loud("dedup_journal") {
+        tracing::error!(error = %error,
+            "cannot write the dedup journal; a crash before the next commit may repeat records");
+    }
+    state_failing("dedup_journal", error.to_string());
+}
+
+/// The dedup journal took a batch again after failing.
+pub fn journal_written() {
+    state_recovered("dedup_journal");
+}
+
 /// The dedup store recorded a batch: it is usable again.
 pub fn recorded() {
     state_recovered("dedup");

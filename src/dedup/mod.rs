@@ -9,6 +9,9 @@
 //! (`index.rs`, ~13 bytes per id of capacity), rebuilt from the file on open; a
 //! fingerprint match is confirmed against the stored id, so lookups stay exact.
 //!
+//! Commits run behind the acks; what is acked but not yet committed is in the journal
+//! (`journal.rs`, `{state_dir}/dedup.journal.{0,1}`), which `open` records first.
+//!
 //! # Layout (format 2)
 //!
 //! Every id admitted to the window gets the next sequence number. The window is the
@@ -44,6 +47,7 @@
 //! time really passing.
 
 use index::{Entry, Index};
+pub use journal::Journal;
 use redb::backends::InMemoryBackend;
 use redb::{Database, DatabaseError, ReadableTable, Table, TableHandle};
 use state::{fail, read, to_ms, write, Shared, State};
@@ -71,6 +75,9 @@ pub struct DedupWindow {
     /// The committed state and the index of its ids, shared with the readers; replaced
     /// only after a commit succeeded.
     shared: Arc<RwLock<Shared>>,
+    /// Where delivered ids are written before their acks, until the pipeline takes it
+    /// (`journal.rs`); `None` in memory.
+    journal: Option<Journal>,
 }
 
 impl fmt::Debug for DedupWindow {
@@ -90,8 +97,49 @@ impl DedupWindow {
     ///
     /// A file that is not a readable dedup window is an error naming the path; it is never
     /// deleted or overwritten. So is a file another process has open.
+    ///
+    /// Ids that the journal holds (acked before a crash, not yet committed) are recorded
+    /// first, so a repeat of them is caught.
     pub fn open(dir: &Path, ttl: Duration, capacity: usize) -> Result<DedupWindow, String> {
-        Self::open_with(dir, ttl, capacity, Index::new)
+        let mut w = Self::open_with(dir, ttl, capacity, Index::new)?;
+        w.recover_journal(dir)?;
+        Ok(w)
+    }
+
+    /// Records what the journal in `dir` holds, then starts it afresh. Only [`Self::open`]
+    /// calls it: a reopen after an I/O error must not touch the live journal.
+    fn recover_journal(&mut self, dir: &Path) -> Result<(), String> {
+        let (ids, torn) = journal::replay(dir).map_err(|e| e.to_string())?;
+        for problem in torn {
+            tracing::warn!("{problem}");
+        }
+        if !ids.is_empty() {
+            let now = SystemTime::now();
+            let mut unique = std::collections::HashSet::with_capacity(ids.len());
+            let refs: Vec<&str> = ids
+                .iter()
+                .map(String::as_str)
+                .filter(|id| unique.insert(*id))
+                .collect();
+            let seen = self.delivered(&refs, now)?;
+            let new: Vec<&str> = refs
+                .iter()
+                .zip(seen)
+                .filter_map(|(id, seen)| (!seen).then_some(*id))
+                .collect();
+            self.record(&new, now)?;
+            tracing::info!(
+                ids = new.len(),
+                "dedup window: recorded the delivered ids a crash left in the journal"
+            );
+        }
+        self.journal = Some(Journal::create(dir).map_err(|e| e.to_string())?);
+        Ok(())
+    }
+
+    /// The journal, for the pipeline that acks (once; `None` in memory).
+    pub fn take_journal(&mut self) -> Option<Journal> {
+        self.journal.take()
     }
 
     fn open_with(
@@ -177,6 +225,7 @@ impl DedupWindow {
                 #[cfg(test)]
                 fail_next_record: false,
             })),
+            journal: None,
         };
         let txn = w.db.begin_write().map_err(|e| w.fail("begin write", e))?;
         let tables: Vec<String> = txn
@@ -338,6 +387,7 @@ fn reopen(r: &store::Reopen) -> Result<(Database, Shared), String> {
 }
 
 mod index;
+mod journal;
 mod migrate;
 mod reader;
 mod record;

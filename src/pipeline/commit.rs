@@ -5,23 +5,24 @@
 //! commits while the pipeline goes on, and it groups the batches that arrive close
 //! together into one transaction (group commit).
 //!
-//! Acks do not wait for the commit: a batch's acks complete as soon as every sink
-//! accepted it and its ids are in [`Pending`] — which is all SPEC §4 asks. Waiting for
-//! the fsync added nothing: an acked message is not redelivered, so its id in the window
-//! only guards against the provider sending it again, and a crash before the commit
-//! forgets the id either way. It cost latency, because Mosquitto holds back new publishes
-//! while acks are outstanding (p50 added latency 0.5 ms with acks after the commit,
-//! 0.07 ms without; docs/performance.md).
+//! Acks do not wait for the commit, but for the journal: a batch's acks complete once
+//! every sink accepted it and its ids are appended to the window's journal
+//! (`dedup/journal.rs`, one `write(2)`, no fsync) and kept in [`Pending`]. So an acked id
+//! survives a crash of the daemon, and the next start records it before anything else.
+//! Waiting for the redb commit instead cost latency (Mosquitto holds back new publishes
+//! while acks are outstanding: p50 added latency 0.5 ms with acks after the commit, 0.07 ms
+//! without; docs/performance.md) and, with the fsync per commit, CPU at low rates.
 //!
 //! While a batch waits for its commit its ids are "delivered, not yet committed": the
 //! pipeline keeps them in [`Pending`], which the dedup gate consults before the window, so
 //! a redelivery in between is still caught.
 //!
-//! How many ids a crash can forget is bounded: at most [`UNCOMMITTED`] delivered ids are
-//! uncommitted at any time; a batch that would exceed it waits, acks and all, before it
-//! is handed over (the pipeline stops taking deliveries meanwhile).
+//! At most [`UNCOMMITTED`] delivered ids are uncommitted at any time; a batch that would
+//! exceed it waits, acks and all, before it is handed over (the pipeline stops taking
+//! deliveries meanwhile). That bounds the journal, and what a power loss (the journal is
+//! not fsync'd) can forget.
 
-use crate::dedup::DedupWindow;
+use crate::dedup::{DedupWindow, Journal};
 use crate::mqtt::AckHandle;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -73,9 +74,20 @@ pub(super) struct Pending {
     /// `committed` as of the last prune: every id kept has a higher batch number.
     pruned: u64,
     next: u64,
+    /// Where a batch's ids go before its acks; `None` for a window in memory.
+    journal: Option<Journal>,
+    /// The last append failed: the next good one reports the journal working again.
+    journal_failing: bool,
 }
 
 impl Pending {
+    pub(super) fn new(journal: Option<Journal>) -> Pending {
+        Pending {
+            journal,
+            ..Pending::default()
+        }
+    }
+
     /// Forget the committed batches. Call before a window lookup: an id not kept here is
     /// then either committed (and a read transaction begun after this call sees it) or
     /// was never delivered.
@@ -85,6 +97,30 @@ impl Pending {
         if committed > self.pruned {
             self.ids.retain(|_, n| *n > committed);
             self.pruned = committed;
+            if let Some(journal) = &mut self.journal {
+                if let Err(e) = journal.committed(committed) {
+                    crate::telemetry::journal_failed(&e);
+                }
+            }
+        }
+    }
+
+    /// Writes batch `n`'s ids to the journal. A failure is reported, not retried: every
+    /// sink has the batch, so holding its acks could only stop the flow; the commit still
+    /// records the ids, and only a crash before it can repeat them.
+    fn journal(&mut self, n: u64, ids: &[String]) {
+        let Some(journal) = &mut self.journal else {
+            return;
+        };
+        match journal.append(n, ids) {
+            Ok(()) if std::mem::take(&mut self.journal_failing) => {
+                crate::telemetry::journal_written();
+            }
+            Ok(()) => {}
+            Err(e) => {
+                self.journal_failing = true;
+                crate::telemetry::journal_failed(&e);
+            }
         }
     }
 
@@ -112,8 +148,8 @@ impl Committer {
         }
     }
 
-    /// Hand over a delivered batch; its ids count as delivered from now on, and its acks
-    /// complete.
+    /// Hand over a delivered batch: its ids go to the journal and count as delivered from
+    /// now on, and its acks complete.
     pub(super) async fn commit(
         &self,
         pending: &mut Pending,
@@ -129,6 +165,7 @@ impl Committer {
             .expect("the semaphore is never closed");
         pending.next += 1;
         let n = pending.next;
+        pending.journal(n, &ids);
         for id in &ids {
             pending.ids.insert(id.clone(), n);
         }

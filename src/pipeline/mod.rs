@@ -85,10 +85,11 @@ struct Outgoing {
 
 impl Pipeline {
     pub async fn run(self, mut rx: mpsc::UnboundedReceiver<Msg>) {
-        let mut pending = Pending::default();
+        let mut dedup = self.dedup;
+        let mut pending = Pending::new(dedup.take_journal());
         let mut stage = Stage {
-            reader: self.dedup.reader(),
-            committer: Committer::spawn(self.dedup, &pending),
+            reader: dedup.reader(),
+            committer: Committer::spawn(dedup, &pending),
             sinks: self.sinks,
             kinds: self.kinds,
             dead_letter: self.dead_letter,
@@ -120,6 +121,8 @@ impl Pipeline {
             }
         }
         stage.committer.close().await;
+        // everything is committed: the journal empties
+        pending.prune();
         for sink in &stage.sinks {
             if let Err(e) = sink.close().await {
                 warn!(sink = sink.name(), error = %e, "sink did not close cleanly");
@@ -231,8 +234,8 @@ impl Stage {
                 Err(e) => error!(sink = %sink, error = %e, "cannot encode refused parts"),
             }
         }
-        // Only now is an id "delivered" (and its message acked): a crash before its commit
-        // forgets the id, so a repeat from the provider would be a duplicate, never a loss.
+        // Only now is an id "delivered" (and its message acked, once its id is in the
+        // journal: a repeat from the provider after a crash is still caught).
         let ids = out.records.iter().map(|r| r.id.clone()).collect();
         let acks = out.waiters.into_iter().flatten().collect();
         self.committer.commit(pending, ids, acks).await;

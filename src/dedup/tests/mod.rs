@@ -391,5 +391,6 @@ fn zero_capacity_is_an_error() {
     assert!(DedupWindow::open(dir.path(), HOUR, 0).is_err());
 }
 
+mod journal;
 mod model;
 mod reopen;
