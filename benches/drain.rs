@@ -264,12 +264,18 @@ fn clk_tck() -> f64 {
 
 /// CPU seconds (user + system) of a live process.
 fn cpu_secs(pid: u32) -> f64 {
+    let (user, sys) = cpu_split(pid);
+    user + sys
+}
+
+/// CPU seconds of a live process: (user, system).
+fn cpu_split(pid: u32) -> (f64, f64) {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     // fields after the ")" of the command name: state is field 3, utime 14, stime 15
     let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
     let f: Vec<&str> = rest.split_whitespace().collect();
     let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) / clk_tck()
+    (ticks(11) / clk_tck(), ticks(12) / clk_tck())
 }
 
 /// A `/proc/{pid}/status` field in KiB (VmHWM: peak RSS, VmRSS: current).
@@ -451,6 +457,8 @@ struct DrainResult {
     messages: usize,
     secs: f64,
     cpu: f64,
+    /// Of `cpu`, the part spent in the kernel.
+    sys: f64,
     rss_mib: f64,
     broker_cpu: f64,
     note: String,
@@ -509,6 +517,7 @@ fn drain_sub(rig: &Rig, batch: u64) -> DrainResult {
         messages: n,
         secs,
         cpu: f.get(1).copied().unwrap_or(0.0) + f.get(2).copied().unwrap_or(0.0),
+        sys: f.get(2).copied().unwrap_or(0.0),
         rss_mib: mib(f.get(3).copied().unwrap_or(0.0) as u64),
         broker_cpu,
         note: String::new(),
@@ -703,7 +712,8 @@ fn drain_vinstream(rig: &Rig, batch: u64, webhook: bool) -> DrainResult {
         std::thread::sleep(Duration::from_millis(2));
     }
     let secs = t0.elapsed().as_secs_f64();
-    let cpu = cpu_secs(pid);
+    let (user, sys) = cpu_split(pid);
+    let cpu = user + sys;
     let rss = status_kib(pid, "VmHWM");
     let broker_cpu = cpu_secs(rig.broker_pid()) - broker_cpu0;
     if let Some(got) = stalled {
@@ -749,6 +759,7 @@ fn drain_vinstream(rig: &Rig, batch: u64, webhook: bool) -> DrainResult {
         messages: delivered,
         secs,
         cpu,
+        sys,
         rss_mib: mib(rss),
         broker_cpu,
         note,
@@ -822,8 +833,8 @@ fn run_drain(rig: &Rig) {
                 other => panic!("unknown variant {other} (sub, file, webhook)"),
             };
             println!(
-                "run {run} {:<26} {:>7} msgs {:>7.2} s {:>9.0} msg/s  cpu {:>6.2} s  peak RSS {:>6.1} MiB  broker cpu {:>6.2} s  {}",
-                r.variant, r.messages, r.secs, r.rate(), r.cpu, r.rss_mib, r.broker_cpu, r.note
+                "run {run} {:<26} {:>7} msgs {:>7.2} s {:>9.0} msg/s  cpu {:>6.2} s (sys {:>5.2})  peak RSS {:>6.1} MiB  broker cpu {:>6.2} s  {}",
+                r.variant, r.messages, r.secs, r.rate(), r.cpu, r.sys, r.rss_mib, r.broker_cpu, r.note
             );
             all.push(r);
         }
