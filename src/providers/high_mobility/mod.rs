@@ -2,6 +2,7 @@
 //! MQTT 3.1.1), both over mutual TLS and carrying the same level 13 values.
 
 pub mod config;
+mod fast_json;
 pub mod mapping;
 mod node;
 pub mod normalize;

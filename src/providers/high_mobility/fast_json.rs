@@ -1,0 +1,267 @@
+//! A reader for the JSON that High Mobility actually sends, in one pass over the bytes.
+//!
+//! Parsing the payload into a [`Node`] through serde_json's `deserialize_any` was the
+//! largest cost of a drained message (~19k of ~70k instructions, callgrind; issue 21):
+//! serde's visitor protocol dispatches every token through generic code. This reader
+//! builds the same tree directly, for the documents it is sure about, and answers `None`
+//! for anything else — a string with an escape or a control character, an integer that
+//! does not fit 64 bits, `-0`, a number out of range, deep nesting, objects with many
+//! members, any syntax error. The caller then parses with serde_json, which decides: so
+//! errors, and every case where the two could differ, are serde_json's by construction.
+//!
+//! Where it answers, the tree is exactly serde_json's (tests compare them on the
+//! fixtures, on schema-shaped documents and on random mutations of both): the same
+//! whitespace, `u64` for non-negative and `i64` for negative integers, floats correctly
+//! rounded (Rust's `f64` parser and serde_json's `float_roundtrip` both round correctly,
+//! so they agree), and a repeated key replacing the earlier value in its place.
+
+use super::node::{Fields, Node};
+use serde_json::Number;
+use std::borrow::Cow;
+
+/// Nesting beyond this goes to serde_json, whose own limit (128) then applies.
+const MAX_DEPTH: u32 = 100;
+/// Objects past this many members go to serde_json, whose visitor indexes their keys.
+const MAX_MEMBERS: usize = 64;
+
+/// The document `text` is, if it is one this reader handles; `None` otherwise (parse it
+/// with serde_json then).
+pub fn read(text: &str) -> Option<Node<'_>> {
+    let mut r = Reader {
+        text,
+        b: text.as_bytes(),
+        at: 0,
+        depth: 0,
+    };
+    r.ws();
+    let node = r.value()?;
+    r.ws();
+    (r.at == r.b.len()).then_some(node)
+}
+
+struct Reader<'a> {
+    text: &'a str,
+    b: &'a [u8],
+    at: usize,
+    depth: u32,
+}
+
+impl<'a> Reader<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.at).copied()
+    }
+
+    /// JSON's four whitespace bytes, as serde_json skips them.
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
+            self.at += 1;
+        }
+    }
+
+    fn value(&mut self) -> Option<Node<'a>> {
+        match self.peek()? {
+            b'{' => self.object(),
+            b'[' => self.array(),
+            b'"' => self.string().map(Node::Str),
+            b't' => self.literal(b"true", Node::Bool(true)),
+            b'f' => self.literal(b"false", Node::Bool(false)),
+            b'n' => self.literal(b"null", Node::Null),
+            b'-' | b'0'..=b'9' => self.number(),
+            _ => None,
+        }
+    }
+
+    fn literal(&mut self, word: &[u8], node: Node<'a>) -> Option<Node<'a>> {
+        let end = self.at + word.len();
+        (self.b.get(self.at..end)? == word).then(|| {
+            self.at = end;
+            node
+        })
+    }
+
+    /// A string without escapes or control characters, borrowed; `None` for any other.
+    fn string(&mut self) -> Option<Cow<'a, str>> {
+        let start = self.at + 1;
+        let end = stop(self.b, start)?;
+        if self.b[end] != b'"' {
+            return None;
+        }
+        self.at = end + 1;
+        // `start` and `end` sit next to ASCII quotes: both are char boundaries.
+        Some(Cow::Borrowed(&self.text[start..end]))
+    }
+
+    fn enter(&mut self) -> Option<()> {
+        self.depth += 1;
+        (self.depth <= MAX_DEPTH).then_some(())
+    }
+
+    fn object(&mut self) -> Option<Node<'a>> {
+        self.enter()?;
+        self.at += 1;
+        self.ws();
+        let mut fields: Fields<'a> = Vec::new();
+        if self.peek()? == b'}' {
+            self.at += 1;
+            self.depth -= 1;
+            return Some(Node::Object(fields));
+        }
+        loop {
+            if self.peek()? != b'"' {
+                return None;
+            }
+            let key = self.string()?;
+            self.ws();
+            if self.peek()? != b':' {
+                return None;
+            }
+            self.at += 1;
+            self.ws();
+            let value = self.value()?;
+            // a repeated key replaces the earlier value in its place, as in `node.rs`
+            match fields.iter().position(|(k, _)| *k == key) {
+                Some(i) => fields[i].1 = value,
+                None if fields.len() < MAX_MEMBERS => fields.push((key, value)),
+                None => return None,
+            }
+            self.ws();
+            match self.peek()? {
+                b',' => {
+                    self.at += 1;
+                    self.ws();
+                }
+                b'}' => {
+                    self.at += 1;
+                    self.depth -= 1;
+                    return Some(Node::Object(fields));
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    fn array(&mut self) -> Option<Node<'a>> {
+        self.enter()?;
+        self.at += 1;
+        self.ws();
+        let mut items = Vec::new();
+        if self.peek()? == b']' {
+            self.at += 1;
+            self.depth -= 1;
+            return Some(Node::Array(items));
+        }
+        loop {
+            items.push(self.value()?);
+            self.ws();
+            match self.peek()? {
+                b',' => {
+                    self.at += 1;
+                    self.ws();
+                }
+                b']' => {
+                    self.at += 1;
+                    self.depth -= 1;
+                    return Some(Node::Array(items));
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`, as serde_json types it.
+    fn number(&mut self) -> Option<Node<'a>> {
+        let start = self.at;
+        let negative = self.peek() == Some(b'-');
+        if negative {
+            self.at += 1;
+        }
+        let int_start = self.at;
+        match self.peek()? {
+            b'0' => self.at += 1,
+            b'1'..=b'9' => self.digits(),
+            _ => return None,
+        }
+        let int_end = self.at;
+        let mut float = false;
+        if self.peek() == Some(b'.') {
+            float = true;
+            self.at += 1;
+            self.some_digits()?;
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            float = true;
+            self.at += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.at += 1;
+            }
+            self.some_digits()?;
+        }
+        if float {
+            let f: f64 = self.text[start..self.at].parse().ok()?;
+            // out of range is serde_json's error to give
+            return f
+                .is_finite()
+                .then(|| Number::from_f64(f))
+                .flatten()
+                .map(Node::Number);
+        }
+        // past u64, serde_json turns integers into floats: its case
+        let n = self.b[int_start..int_end].iter().try_fold(0u64, |n, &d| {
+            n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+        })?;
+        match (negative, i64::try_from(n)) {
+            (false, _) => Some(Node::Number(n.into())),
+            // serde_json reads `-0` as the float -0.0; and below i64's range as floats
+            (true, Ok(n)) if n > 0 => Some(Node::Number((-n).into())),
+            (true, _) => None,
+        }
+    }
+
+    fn digits(&mut self) {
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.at += 1;
+        }
+    }
+
+    /// One digit or more.
+    fn some_digits(&mut self) -> Option<()> {
+        let from = self.at;
+        self.digits();
+        (self.at > from).then_some(())
+    }
+}
+
+/// Where in `b`, from `from` on, the first byte is that ends a plain string: a quote, a
+/// backslash or a control character. Eight bytes at a time, inline: most strings are
+/// keys of a few bytes, and a byte loop (or a call to memchr) cost as much as all of
+/// serde_json's parse.
+fn stop(b: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = from;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        let quote = w ^ (ONES * u64::from(b'"'));
+        let slash = w ^ (ONES * u64::from(b'\\'));
+        // a byte's high bit is set where it is zero (or below 0x20, for `w`); the lowest
+        // one found is exact (the trick errs only above a true hit), so their OR's lowest
+        // is the first stop
+        let hit = ((quote.wrapping_sub(ONES) & !quote)
+            | (slash.wrapping_sub(ONES) & !slash)
+            | (w.wrapping_sub(ONES * 0x20) & !w))
+            & HIGH;
+        if hit != 0 {
+            return Some(i + (hit.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    b.get(i..)?.iter().position(|&c| stops(c)).map(|at| i + at)
+}
+
+/// Whether `c` ends a plain string (see [`stop`]).
+fn stops(c: u8) -> bool {
+    c == b'"' || c == b'\\' || c < 0x20
+}
+
+#[cfg(test)]
+mod tests;
