@@ -64,7 +64,7 @@ pub fn normalize(
             let ctx = Ctx {
                 driver_right: driver_right(&vin, &data, vehicles),
             };
-            walk_capabilities(&data, ctx, &mut signals);
+            walk_capabilities(&data, ctx, &mut Stamps::default(), &mut signals);
         }
         Some(other) => signals.push(passthrough("HM.data".into(), "data".into(), &other, None)),
         None => {}
@@ -141,12 +141,37 @@ fn signal_estimate(data: &Fields<'_>) -> usize {
     entries + entries / 2 + 1
 }
 
-fn walk_capabilities(data: &Fields<'_>, ctx: Ctx, out: &mut Vec<Signal>) {
+/// The last timestamp an entry of this message had, raw and normalized: the entries of a
+/// message mostly share one (the fixtures do), and normalizing it is ~500 instructions.
+#[derive(Default)]
+struct Stamps<'n> {
+    last: Option<(&'n str, Arc<str>)>,
+}
+
+impl<'n> Stamps<'n> {
+    fn normalize(&mut self, raw: &'n str) -> Arc<str> {
+        match &self.last {
+            Some((r, t)) if *r == raw => t.clone(),
+            _ => {
+                let t = normalize_timestamp(raw);
+                self.last = Some((raw, t.clone()));
+                t
+            }
+        }
+    }
+}
+
+fn walk_capabilities<'n>(
+    data: &'n Fields<'_>,
+    ctx: Ctx,
+    stamps: &mut Stamps<'n>,
+    out: &mut Vec<Signal>,
+) {
     for (capability, props) in data {
         match props {
             Node::Object(props) => {
                 for (property, value) in props {
-                    walk_property(capability, property, value, ctx, out);
+                    walk_property(capability, property, value, ctx, stamps, out);
                 }
             }
             other => out.push(passthrough(
@@ -159,20 +184,22 @@ fn walk_capabilities(data: &Fields<'_>, ctx: Ctx, out: &mut Vec<Signal>) {
     }
 }
 
-fn walk_property(
+fn walk_property<'n>(
     capability: &str,
     property: &str,
-    value: &Node<'_>,
+    value: &'n Node<'_>,
     ctx: Ctx,
+    stamps: &mut Stamps<'n>,
     out: &mut Vec<Signal>,
 ) {
     let row = mapping::lookup(capability, property);
-    let entries: &[Node<'_>] = match value {
+    let entries: &'n [Node<'_>] = match value {
         Node::Array(entries) => entries,
         entry => std::slice::from_ref(entry),
     };
     for entry in entries {
-        walk_entry(capability, property, row.map(|r| r.rule), entry, ctx, out);
+        let rule = row.map(|r| r.rule);
+        walk_entry(capability, property, rule, entry, ctx, stamps, out);
     }
     if let Some(Rule::TroubleCodes) = row.map(|r| r.rule) {
         let codes: Vec<&Node<'_>> = entries.iter().filter_map(|e| e.get("data")).collect();
@@ -227,12 +254,13 @@ fn is_entry(obj: &Fields<'_>) -> bool {
             .all(|(k, _)| matches!(&**k, "data" | "timestamp" | "failure" | "availability"))
 }
 
-fn walk_entry(
+fn walk_entry<'n>(
     capability: &str,
     property: &str,
     rule: Option<Rule>,
-    entry: &Node<'_>,
+    entry: &'n Node<'_>,
     ctx: Ctx,
+    stamps: &mut Stamps<'n>,
     out: &mut Vec<Signal>,
 ) {
     let (data, timestamp, failure) = match entry {
@@ -240,7 +268,7 @@ fn walk_entry(
             field(obj, "data"),
             field(obj, "timestamp").map(|t| -> Arc<str> {
                 match t {
-                    Node::Str(s) => normalize_timestamp(s),
+                    Node::Str(s) => stamps.normalize(s),
                     other => other.to_value().to_string().into(),
                 }
             }),
