@@ -60,8 +60,9 @@ impl Running {
     async fn start_provider(&mut self, name: &str, c: &ProviderConfig) -> Result<(), String> {
         telemetry::register_source(name);
         let tx = self.tx.clone();
+        let received = telemetry::Received::for_source(name);
         let deliver: DeliverFn = Arc::new(move |d| {
-            telemetry::received(&d.source);
+            received.inc();
             // Fails only once the pipeline is gone (shutdown); the publish stays
             // unacked and the broker redelivers it.
             let _ = tx.send(Msg::Delivery(d));

@@ -222,10 +222,10 @@ impl Stage {
         // Every sink accepted: the page may show them. A broadcast send never waits.
         self.fleet.publish(&out.records);
         let accepted = chrono::Utc::now();
-        for r in &out.records {
+        telemetry::delivered(out.records.iter().map(|r| {
             let waited = (accepted - r.received_at).to_std().unwrap_or_default();
-            telemetry::delivered(&r.source, r.signals.len(), waited);
-        }
+            (r.source.as_str(), r.signals.len(), waited)
+        }));
         debug!(records = out.records.len(), "batch delivered");
         // What a sink refused for good is acked once it is in the dead letter.
         for (sink, refusals) in refused {
