@@ -40,21 +40,27 @@ pub(super) struct Index {
     keys: Keys,
 }
 
-/// How ids are hashed: per process random keys (the table is rebuilt on open), or, in
-/// tests, one tag for every id so that each lookup has to tell candidates apart.
-/// foldhash's quality variant (its high 32 bits are the tag), not std's SipHash: every id
-/// is hashed at each lookup and record, and all of them when the index is rebuilt on
-/// open (~1M hashes for a full window).
+/// How ids are hashed: a random seed per index (kept with it when it is saved, see
+/// `snapshot.rs`), or, in tests, one tag for every id so that each lookup has to tell
+/// candidates apart. foldhash's quality variant (its high 32 bits are the tag), not std's
+/// SipHash: every id is hashed at each lookup and record, and all of them when the index
+/// is rebuilt on open (~1M hashes for a full window).
 enum Keys {
-    Random(foldhash::quality::RandomState),
+    Seeded(u64, foldhash::quality::FixedState),
     #[cfg(test)]
     Colliding,
+}
+
+impl Keys {
+    fn seeded(seed: u64) -> Keys {
+        Keys::Seeded(seed, foldhash::quality::FixedState::with_seed(seed))
+    }
 }
 
 impl Index {
     /// Room for `capacity` live ids and a quarter as many dead ones.
     pub(super) fn new(capacity: u64) -> Index {
-        Self::with_keys(capacity, Keys::Random(Default::default()))
+        Self::with_keys(capacity, Keys::seeded(fastrand::u64(..)))
     }
 
     #[cfg(test)]
@@ -80,7 +86,7 @@ impl Index {
     /// The tag of `id`: never 0 (0 marks an empty slot).
     pub(super) fn tag(&self, id: &str) -> u32 {
         let h = match &self.keys {
-            Keys::Random(k) => k.hash_one(id),
+            Keys::Seeded(_, k) => k.hash_one(id),
             #[cfg(test)]
             Keys::Colliding => 7 << 32,
         };
@@ -121,6 +127,33 @@ impl Index {
         for Entry(slot) in entries {
             self.insert((slot >> 32) as u32, slot & 0xffff_ffff);
         }
+    }
+
+    /// What a saved index holds: its seed, its entry count and its slots; `None` for an
+    /// index whose keys cannot be saved (tests').
+    pub(super) fn parts(&self) -> Option<(u64, usize, &[u64])> {
+        match self.keys {
+            Keys::Seeded(seed, _) => Some((seed, self.len, &self.slots)),
+            #[cfg(test)]
+            Keys::Colliding => None,
+        }
+    }
+
+    /// Takes over a saved index's seed and slots, if this index has as many slots and
+    /// keys that can be saved; otherwise leaves it as it is and answers false.
+    pub(super) fn restore(&mut self, seed: u64, len: usize, slots: Vec<u64>) -> bool {
+        let counted = slots.iter().filter(|&&s| s != 0).count();
+        if !matches!(self.keys, Keys::Seeded(..))
+            || slots.len() != self.slots.len()
+            || counted != len
+            || len > self.max_len
+        {
+            return false;
+        }
+        self.keys = Keys::seeded(seed);
+        self.slots = slots;
+        self.len = len;
+        true
     }
 
     pub(super) fn is_full(&self) -> bool {

@@ -29,7 +29,8 @@
 //! - `gens`: generation number → its first sequence number.
 //! - `batches`: first sequence number of a `record` call → its recorded-at, to move
 //!   `floor` past expired ids.
-//! - `meta`: `format`, `next_seq`, `floor`.
+//! - `meta`: `format`, `next_seq`, `floor`, and `instance` (a random identity, which an
+//!   index saved on a clean shutdown must carry: `snapshot.rs`).
 //!
 //! A stale copy of an id (below `floor`) stays on disk until its generation is deleted:
 //! the file holds at most `capacity + capacity / GENERATIONS` ids. A format-1 file is
@@ -78,6 +79,8 @@ pub struct DedupWindow {
     /// Where delivered ids are written before their acks, until the pipeline takes it
     /// (`journal.rs`); `None` in memory.
     journal: Option<Journal>,
+    /// This database's identity (`meta`), which a saved index must carry (`snapshot.rs`).
+    instance: u64,
 }
 
 impl fmt::Debug for DedupWindow {
@@ -104,42 +107,6 @@ impl DedupWindow {
         let mut w = Self::open_with(dir, ttl, capacity, Index::new)?;
         w.recover_journal(dir)?;
         Ok(w)
-    }
-
-    /// Records what the journal in `dir` holds, then starts it afresh. Only [`Self::open`]
-    /// calls it: a reopen after an I/O error must not touch the live journal.
-    fn recover_journal(&mut self, dir: &Path) -> Result<(), String> {
-        let (ids, torn) = journal::replay(dir).map_err(|e| e.to_string())?;
-        for problem in torn {
-            tracing::warn!("{problem}");
-        }
-        if !ids.is_empty() {
-            let now = SystemTime::now();
-            let mut unique = std::collections::HashSet::with_capacity(ids.len());
-            let refs: Vec<&str> = ids
-                .iter()
-                .map(String::as_str)
-                .filter(|id| unique.insert(*id))
-                .collect();
-            let seen = self.delivered(&refs, now)?;
-            let new: Vec<&str> = refs
-                .iter()
-                .zip(seen)
-                .filter_map(|(id, seen)| (!seen).then_some(*id))
-                .collect();
-            self.record(&new, now)?;
-            tracing::info!(
-                ids = new.len(),
-                "dedup window: recorded the delivered ids a crash left in the journal"
-            );
-        }
-        self.journal = Some(Journal::create(dir).map_err(|e| e.to_string())?);
-        Ok(())
-    }
-
-    /// The journal, for the pipeline that acks (once; `None` in memory).
-    pub fn take_journal(&mut self) -> Option<Journal> {
-        self.journal.take()
     }
 
     fn open_with(
@@ -226,7 +193,9 @@ impl DedupWindow {
                 fail_next_record: false,
             })),
             journal: None,
+            instance: 0,
         };
+        let instance;
         let txn = w.db.begin_write().map_err(|e| w.fail("begin write", e))?;
         let tables: Vec<String> = txn
             .list_tables()
@@ -262,6 +231,15 @@ impl DedupWindow {
                         .map_err(|e| w.fail("write meta", e))?;
                 }
             }
+            instance = match get(&meta, "instance")? {
+                Some(i) => i,
+                None => {
+                    let i = fastrand::u64(..);
+                    meta.insert("instance", i)
+                        .map_err(|e| w.fail("write meta", e))?;
+                    i
+                }
+            };
             let gens = txn.open_table(GENS).map_err(|e| w.fail("open gens", e))?;
             for g in gens.iter().map_err(|e| w.fail("read gens", e))? {
                 let (n, start) = g.map_err(|e| w.fail("read gens", e))?;
@@ -292,7 +270,11 @@ impl DedupWindow {
         w.evict(&txn, &mut s, to_ms(SystemTime::now()))?;
         w.save(&txn, &s)?;
         txn.commit().map_err(|e| w.fail("commit", e))?;
-        w.load_index(&s)?;
+        let mut w = w;
+        w.instance = instance;
+        if !w.restore_index(&s) {
+            w.load_index(&s)?;
+        }
         Ok(w)
     }
 
@@ -391,6 +373,8 @@ mod journal;
 mod migrate;
 mod reader;
 mod record;
+mod restart;
+mod snapshot;
 mod state;
 mod store;
 mod tables;
@@ -398,3 +382,5 @@ mod tables;
 mod tests;
 
 pub use reader::DedupReader;
+/// The saved index's file name inside `state_dir` (`snapshot.rs`).
+pub use snapshot::FILE_NAME as INDEX_FILE_NAME;

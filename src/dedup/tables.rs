@@ -10,7 +10,7 @@ pub(super) type Log<'a> = TableDefinition<'a, u64, (&'static str, u64)>;
 pub(super) const GENS: TableDefinition<u64, u64> = TableDefinition::new("gens");
 /// first seq of a `record` call → its recorded-at ms.
 pub(super) const BATCHES: TableDefinition<u64, u64> = TableDefinition::new("batches");
-/// `format`, `next_seq`, `floor`.
+/// `format`, `next_seq`, `floor`, `instance`.
 pub(super) const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 pub(super) const FORMAT: u64 = 2;
 

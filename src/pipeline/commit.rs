@@ -245,6 +245,13 @@ async fn run(window: DedupWindow, mut rx: mpsc::UnboundedReceiver<Job>, committe
             let _ = reply.send(());
         }
     }
+    // Everything is committed: save the index, so the next start need not rebuild it.
+    if let Some(w) = window {
+        let saved = tokio::task::spawn_blocking(move || w.save_index()).await;
+        if let Ok(Err(e)) = saved {
+            tracing::warn!(error = %e, "the next start rebuilds the dedup index");
+        }
+    }
 }
 
 /// `first` and whatever follows it closely: everything already queued, and while the

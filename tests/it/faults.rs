@@ -303,7 +303,12 @@ async fn the_dedup_window_survives_a_restart() {
     d.sigterm();
     assert!(d.wait_exit(T).unwrap().success());
     assert!(rig.dir.path().join("state/dedup.redb").exists());
+    // a clean stop saves the window's index, and the next start takes it (used once)
+    let saved = rig.dir.path().join("state/dedup.index");
+    assert!(saved.exists(), "no saved dedup index after SIGTERM");
     d.restart();
+    d.wait_stderr("index loaded as saved at the last shutdown", T);
+    assert!(!saved.exists());
     d.wait_stderr("subscribed", T);
     // The provider delivers the same message ids again (at-least-once), plus a new one.
     p.publish_all(messages(0..21)).await;

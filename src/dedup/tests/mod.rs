@@ -394,3 +394,4 @@ fn zero_capacity_is_an_error() {
 mod journal;
 mod model;
 mod reopen;
+mod snapshot;
