@@ -139,21 +139,30 @@ impl Index {
         }
     }
 
-    /// Takes over a saved index's seed and slots, if this index has as many slots and
-    /// keys that can be saved; otherwise leaves it as it is and answers false.
-    pub(super) fn restore(&mut self, seed: u64, len: usize, slots: Vec<u64>) -> bool {
-        let counted = slots.iter().filter(|&&s| s != 0).count();
-        if !matches!(self.keys, Keys::Seeded(..))
-            || slots.len() != self.slots.len()
-            || counted != len
-            || len > self.max_len
-        {
-            return false;
-        }
+    /// Whether a saved index of `slots` slots can be taken into this one.
+    pub(super) fn can_restore(&self, slots: usize) -> bool {
+        matches!(self.keys, Keys::Seeded(..)) && slots == self.slots.len()
+    }
+
+    /// Empties this index and hashes with `seed` from now on: the start of a restore, or
+    /// the undoing of one that failed. Its zeroed pages are resident only once written.
+    pub(super) fn reset(&mut self, seed: u64) {
         self.keys = Keys::seeded(seed);
-        self.slots = slots;
-        self.len = len;
-        true
+        self.slots = vec![0; self.slots.len()];
+        self.len = 0;
+    }
+
+    /// Puts a saved slot back at `at`; false if that cannot be a saved slot of this index
+    /// (out of range, empty, taken, or one entry too many).
+    pub(super) fn put(&mut self, at: usize, slot: u64) -> bool {
+        match self.slots.get_mut(at) {
+            Some(s) if *s == 0 && slot != 0 && self.len < self.max_len => {
+                *s = slot;
+                self.len += 1;
+                true
+            }
+            _ => false,
+        }
     }
 
     pub(super) fn is_full(&self) -> bool {

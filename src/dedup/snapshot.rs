@@ -13,17 +13,20 @@
 //! index then holds dead entries, as it may anyway), and its crc32 is right. Any commit
 //! after the save changes `next_seq` or `floor`, or comes from another instance.
 //!
-//! Layout, little-endian: `MAGIC`, then `instance`, `next_seq`, `floor`, `seed`, `len`
-//! and the slot count as u64, the slots as u64, and the crc32 of all before it.
+//! Layout, little-endian: `MAGIC`, then `instance`, `next_seq`, `floor`, `seed`, the entry
+//! count and the slot count as u64, then each occupied slot as (position u32, slot u64),
+//! and the crc32 of all before it. Only occupied slots are written, and they are read
+//! straight into the index through a small buffer: a window of few ids stays small in
+//! memory (untouched zero pages are not resident), and a full one needs no second copy.
 
 use super::index::Index;
-use std::io::{self, Write};
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::Path;
 
 /// The file name inside `state_dir`.
 pub const FILE_NAME: &str = "dedup.index";
 const MAGIC: &[u8; 8] = b"VSDXIDX1";
-const HEADER: usize = 8 + 6 * 8;
 
 /// What the saved index belongs to.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -39,8 +42,12 @@ pub(super) fn save(dir: &Path, index: &Index, stamp: Stamp) -> io::Result<()> {
     let Some((seed, len, slots)) = index.parts() else {
         return Ok(());
     };
-    let mut bytes = Vec::with_capacity(HEADER + slots.len() * 8 + 4);
-    bytes.extend_from_slice(MAGIC);
+    let tmp = dir.join(format!("{FILE_NAME}.tmp"));
+    let mut out = Crc(
+        crc32fast::Hasher::new(),
+        BufWriter::new(File::create(&tmp)?),
+    );
+    out.write_all(MAGIC)?;
     for v in [
         stamp.instance,
         stamp.next_seq,
@@ -49,26 +56,26 @@ pub(super) fn save(dir: &Path, index: &Index, stamp: Stamp) -> io::Result<()> {
         len as u64,
         slots.len() as u64,
     ] {
-        bytes.extend_from_slice(&v.to_le_bytes());
+        out.write_all(&v.to_le_bytes())?;
     }
-    for s in slots {
-        bytes.extend_from_slice(&s.to_le_bytes());
+    for (at, &slot) in slots.iter().enumerate().filter(|(_, &s)| s != 0) {
+        let at = u32::try_from(at).map_err(|_| io::ErrorKind::InvalidInput)?;
+        out.write_all(&at.to_le_bytes())?;
+        out.write_all(&slot.to_le_bytes())?;
     }
-    let crc = crc32fast::hash(&bytes);
-    bytes.extend_from_slice(&crc.to_le_bytes());
-    let tmp = dir.join(format!("{FILE_NAME}.tmp"));
-    let mut f = std::fs::File::create(&tmp)?;
-    f.write_all(&bytes)?;
-    drop(f);
+    let Crc(crc, mut file) = out;
+    file.write_all(&crc.finalize().to_le_bytes())?;
+    file.into_inner().map_err(io::IntoInnerError::into_error)?;
     std::fs::rename(&tmp, dir.join(FILE_NAME))
 }
 
 /// Loads the index saved in `dir` into `index` if it matches `stamp` (see the module
-/// docs), and deletes the file either way. True when `index` now holds it.
+/// docs), and deletes the file either way. True when `index` now holds it; false leaves
+/// `index` empty, to be rebuilt.
 pub(super) fn load(dir: &Path, index: &mut Index, stamp: Stamp) -> bool {
     let path = dir.join(FILE_NAME);
-    let bytes = match std::fs::read(&path) {
-        Ok(b) => b,
+    let file = match File::open(&path) {
+        Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return false,
         Err(e) => {
             tracing::warn!(path = %path.display(), error = %e, "cannot read the saved dedup index; rebuilding it");
@@ -80,43 +87,90 @@ pub(super) fn load(dir: &Path, index: &mut Index, stamp: Stamp) -> bool {
         tracing::warn!(path = %path.display(), error = %e, "cannot delete the saved dedup index; rebuilding it");
         return false;
     }
-    let Some((saved, seed, len, slots)) = parse(&bytes) else {
-        tracing::warn!(path = %path.display(), "the saved dedup index is damaged; rebuilding it");
-        return false;
-    };
-    let matches = saved.instance == stamp.instance
-        && saved.next_seq == stamp.next_seq
-        && saved.floor <= stamp.floor;
-    matches && index.restore(seed, len, slots)
+    let mut r = Crc(
+        crc32fast::Hasher::new(),
+        BufReader::with_capacity(1 << 16, file),
+    );
+    match read_into(&mut r, index, stamp) {
+        Ok(true) => true,
+        Ok(false) => false,
+        Err(e) => {
+            index.reset(fastrand::u64(..));
+            tracing::warn!(path = %path.display(), error = %e, "the saved dedup index is damaged; rebuilding it");
+            false
+        }
+    }
 }
 
-/// (stamp, seed, len, slots) of an intact file.
-fn parse(b: &[u8]) -> Option<(Stamp, u64, usize, Vec<u64>)> {
-    let (body, crc) = b.split_at_checked(b.len().checked_sub(4)?)?;
-    if crc32fast::hash(body) != u32::from_le_bytes(crc.try_into().ok()?) {
-        return None;
+/// Ok(false): a sound file of another state (nothing taken); Err: damaged (`index` may
+/// hold part of it).
+fn read_into<R: Read>(r: &mut Crc<R>, index: &mut Index, stamp: Stamp) -> io::Result<bool> {
+    let mut magic = [0u8; 8];
+    r.read_exact(&mut magic)?;
+    if &magic != MAGIC {
+        return Err(damaged("not a saved index"));
     }
-    if body.get(..8)? != MAGIC {
-        return None;
-    }
-    let word = |i: usize| -> Option<u64> {
-        Some(u64::from_le_bytes(
-            body.get(8 + i * 8..16 + i * 8)?.try_into().ok()?,
-        ))
+    let mut word = || -> io::Result<u64> {
+        let mut b = [0u8; 8];
+        r.read_exact(&mut b)?;
+        Ok(u64::from_le_bytes(b))
     };
-    let stamp = Stamp {
-        instance: word(0)?,
-        next_seq: word(1)?,
-        floor: word(2)?,
+    let saved = Stamp {
+        instance: word()?,
+        next_seq: word()?,
+        floor: word()?,
     };
-    let (seed, len, n) = (word(3)?, usize::try_from(word(4)?).ok()?, word(5)?);
-    let slots = body.get(HEADER..)?;
-    if slots.len() as u64 != n.checked_mul(8)? {
-        return None;
+    let (seed, len, slots) = (word()?, word()?, word()?);
+    let fits = usize::try_from(slots).is_ok_and(|n| index.can_restore(n));
+    if saved.instance != stamp.instance
+        || saved.next_seq != stamp.next_seq
+        || saved.floor > stamp.floor
+        || !fits
+    {
+        return Ok(false);
     }
-    let slots = slots
-        .chunks_exact(8)
-        .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes")))
-        .collect();
-    Some((stamp, seed, len, slots))
+    index.reset(seed);
+    for _ in 0..len {
+        let mut e = [0u8; 12];
+        r.read_exact(&mut e)?;
+        let at = u32::from_le_bytes(e[..4].try_into().expect("4 bytes"));
+        let slot = u64::from_le_bytes(e[4..].try_into().expect("8 bytes"));
+        if !index.put(at as usize, slot) {
+            return Err(damaged("a slot out of place"));
+        }
+    }
+    let computed = r.0.clone().finalize();
+    let mut crc = [0u8; 4];
+    r.1.read_exact(&mut crc)?;
+    let mut rest = [0u8; 1];
+    if u32::from_le_bytes(crc) != computed || r.1.read(&mut rest)? != 0 {
+        return Err(damaged("crc mismatch"));
+    }
+    Ok(true)
+}
+
+fn damaged(what: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, what.to_string())
+}
+
+/// A reader or writer that feeds what passes through it to a crc32.
+struct Crc<T>(crc32fast::Hasher, T);
+
+impl<W: Write> Write for Crc<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.1.write(buf)?;
+        self.0.update(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.1.flush()
+    }
+}
+
+impl<R: Read> Read for Crc<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.1.read(buf)?;
+        self.0.update(&buf[..n]);
+        Ok(n)
+    }
 }

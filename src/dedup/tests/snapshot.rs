@@ -72,6 +72,14 @@ fn a_damaged_index_another_windows_or_one_of_another_capacity_is_rebuilt() {
     assert!(all_delivered(&w, &refs(&v), t(1)));
     assert!(!saved(dir.path()));
     drop(w);
+    // cut short
+    closed_with(dir.path(), &[], 1000);
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &bytes[..bytes.len() - 7]).unwrap();
+    let w = DedupWindow::open(dir.path(), HOUR, 1000).unwrap();
+    assert!(all_delivered(&w, &refs(&v), t(1)));
+    assert!(none_delivered(&w, &refs(&ids(300, "never")), t(1)));
+    drop(w);
     // another window's, with the same next_seq and floor
     let other = tempfile::tempdir().unwrap();
     closed_with(other.path(), &ids(300, "theirs"), 1000);
