@@ -18,22 +18,12 @@ impl DedupWindow {
             tracing::warn!("{problem}");
         }
         if !ids.is_empty() {
-            let now = SystemTime::now();
-            let mut unique = std::collections::HashSet::with_capacity(ids.len());
-            let refs: Vec<&str> = ids
-                .iter()
-                .map(String::as_str)
-                .filter(|id| unique.insert(*id))
-                .collect();
-            let seen = self.delivered(&refs, now)?;
-            let new: Vec<&str> = refs
-                .iter()
-                .zip(seen)
-                .filter_map(|(id, seen)| (!seen).then_some(*id))
-                .collect();
-            self.record(&new, now)?;
+            // `record` skips ids the window (or this call) already holds
+            let before = self.read().state.next_seq;
+            let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+            self.record(&refs, SystemTime::now())?;
             tracing::info!(
-                ids = new.len(),
+                ids = self.read().state.next_seq - before,
                 "dedup window: recorded the delivered ids a crash left in the journal"
             );
         }
