@@ -97,75 +97,66 @@ impl<'a> Reader<'a> {
     }
 
     fn object(&mut self) -> Option<Node<'a>> {
-        self.enter()?;
-        self.at += 1;
-        self.ws();
         let mut fields: Fields<'a> = Vec::new();
-        if self.peek()? == b'}' {
-            self.at += 1;
-            self.depth -= 1;
-            return Some(Node::Object(fields));
-        }
-        loop {
-            if self.peek()? != b'"' {
+        self.members(b'}', |r| {
+            if r.peek()? != b'"' {
                 return None;
             }
-            let key = self.string()?;
-            self.ws();
-            if self.peek()? != b':' {
+            let key = r.string()?;
+            r.ws();
+            if r.peek()? != b':' {
                 return None;
             }
-            self.at += 1;
-            self.ws();
-            let value = self.value()?;
+            r.at += 1;
+            r.ws();
+            let value = r.value()?;
             // a repeated key replaces the earlier value in its place, as in `node.rs`
             match fields.iter().position(|(k, _)| *k == key) {
                 Some(i) => fields[i].1 = value,
                 None if fields.len() < MAX_MEMBERS => fields.push((key, value)),
                 None => return None,
             }
-            self.ws();
-            match self.peek()? {
-                b',' => {
-                    self.at += 1;
-                    self.ws();
-                }
-                b'}' => {
-                    self.at += 1;
-                    self.depth -= 1;
-                    return Some(Node::Object(fields));
-                }
-                _ => return None,
-            }
-        }
+            Some(())
+        })?;
+        Some(Node::Object(fields))
     }
 
     fn array(&mut self) -> Option<Node<'a>> {
+        let mut items = Vec::new();
+        self.members(b']', |r| {
+            items.push(r.value()?);
+            Some(())
+        })?;
+        Some(Node::Array(items))
+    }
+
+    /// The members of the object or array that opens here, each read by `member`, up to
+    /// `close`: the opening, the commas, the nesting depth and the closing for both.
+    fn members(
+        &mut self,
+        close: u8,
+        mut member: impl FnMut(&mut Self) -> Option<()>,
+    ) -> Option<()> {
         self.enter()?;
         self.at += 1;
         self.ws();
-        let mut items = Vec::new();
-        if self.peek()? == b']' {
-            self.at += 1;
-            self.depth -= 1;
-            return Some(Node::Array(items));
-        }
-        loop {
-            items.push(self.value()?);
-            self.ws();
-            match self.peek()? {
-                b',' => {
-                    self.at += 1;
-                    self.ws();
+        if self.peek()? != close {
+            loop {
+                member(self)?;
+                self.ws();
+                match self.peek()? {
+                    b',' => {
+                        self.at += 1;
+                        self.ws();
+                    }
+                    c if c == close => break,
+                    _ => return None,
                 }
-                b']' => {
-                    self.at += 1;
-                    self.depth -= 1;
-                    return Some(Node::Array(items));
-                }
-                _ => return None,
             }
         }
+        self.at += 1;
+        self.depth -= 1;
+        Some(())
     }
 
     /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`, as serde_json types it.
