@@ -12,7 +12,7 @@
 //! Commits run behind the acks; what is acked but not yet committed is in the journal
 //! (`journal.rs`, `{state_dir}/dedup.journal.{0,1}`), which `open` records first.
 //!
-//! # Layout (format 2)
+//! # Layout (format 3)
 //!
 //! Every id admitted to the window gets the next sequence number. The window is the
 //! `capacity` newest sequence numbers, less the expired ones: the live ids are exactly
@@ -20,12 +20,14 @@
 //! sets it to `next_seq - capacity`, expiry past the last expired id). So `len` is
 //! `next_seq - floor`, and evicting the oldest ids is one number, not a delete per id.
 //!
-//! - `log.{n}` (generations): seq → (id, recorded-at ms since the Unix epoch). Keyed by
-//!   sequence number, so recording only appends: a commit writes the last leaf or two,
-//!   not a random leaf per id as format 1 (keyed by id) did. A new generation starts
-//!   every `capacity / GENERATIONS` sequence numbers; a generation is deleted as a whole
-//!   once all its sequence numbers are below `floor` (deleting a table only frees its
-//!   pages).
+//! - `rows.{n}` (generations): first seq of a row → (the row's ids, recorded-at ms since
+//!   the Unix epoch). A row (`row.rs`) holds up to 64 ids of consecutive sequence numbers
+//!   from one `record` call, so recording only appends, a row at a time: a commit writes
+//!   the last leaf or two, not a random leaf per id as format 1 (keyed by id) did, nor an
+//!   entry per id as format 2 did. A new generation starts every
+//!   `capacity / GENERATIONS` sequence numbers (no row spans two); a generation is
+//!   deleted as a whole once all its sequence numbers are below `floor` (deleting a table
+//!   only frees its pages).
 //! - `gens`: generation number → its first sequence number.
 //! - `batches`: first sequence number of a `record` call → its recorded-at, to move
 //!   `floor` past expired ids.
@@ -33,8 +35,8 @@
 //!   index saved on a clean shutdown must carry: `snapshot.rs`).
 //!
 //! A stale copy of an id (below `floor`) stays on disk until its generation is deleted:
-//! the file holds at most `capacity + capacity / GENERATIONS` ids. A format-1 file is
-//! converted on open (`migrate.rs`).
+//! the file holds at most `capacity + capacity / GENERATIONS` ids. A file in format 1 or
+//! 2 is converted on open (`migrate.rs`).
 //!
 //! # Clock
 //!
@@ -56,7 +58,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, SystemTime};
-use tables::{gen_name, log_table, BATCHES, FORMAT, GENERATIONS, GENS, META};
+use tables::{gen_name, gen_name_in, row_table, BATCHES, FORMAT, GENERATIONS, GENS, META};
 
 /// The file name inside `state_dir`.
 pub const FILE_NAME: &str = "dedup.redb";
@@ -163,7 +165,7 @@ impl DedupWindow {
             .expect("a fresh in-memory dedup window always initializes")
     }
 
-    /// Creates or checks the tables (converting format 1), loads the state, evicts what
+    /// Creates or checks the tables (converting older formats), loads the state, evicts what
     /// the ttl and the capacity no longer allow, and indexes the live ids.
     fn init(
         db: store::Store,
@@ -212,14 +214,14 @@ impl DedupWindow {
             };
             let format = get(&meta, "format")?;
             match format {
-                Some(1 | FORMAT) => {
+                Some(1..=FORMAT) => {
                     s.next_seq = get(&meta, "next_seq")?.unwrap_or(0);
                     s.floor = get(&meta, "floor")?.unwrap_or(0);
                 }
                 Some(other) => {
                     return Err(w.fail(
                         "unsupported format",
-                        format!("{other} (this version reads 1 and {FORMAT})"),
+                        format!("{other} (this version reads 1 to {FORMAT})"),
                     ))
                 }
                 None if !tables.is_empty() => {
@@ -257,15 +259,16 @@ impl DedupWindow {
         if s.floor > s.next_seq || s.gens.iter().any(|&(_, start)| start > s.next_seq) {
             return Err(w.fail("inconsistent", format!("{s:?}")));
         }
-        let names = |n| match format {
-            Some(1) => tables::format_1_name(n),
-            _ => gen_name(n),
-        };
-        if let Some(&(n, _)) = s.gens.iter().find(|&&(n, _)| !tables.contains(&names(n))) {
+        let format = format.unwrap_or(FORMAT);
+        if let Some(&(n, _)) = s
+            .gens
+            .iter()
+            .find(|&&(n, _)| !tables.contains(&gen_name_in(format, n)))
+        {
             return Err(w.fail("inconsistent", format!("generation {n} is missing")));
         }
-        if format == Some(1) {
-            w.migrate_from_format_1(&txn, &s)?;
+        if format < FORMAT {
+            w.migrate(&txn, &s, format)?;
         }
         w.evict(&txn, &mut s, to_ms(SystemTime::now()))?;
         w.save(&txn, &s)?;
@@ -289,11 +292,27 @@ impl DedupWindow {
         for &(n, _) in &s.gens {
             let name = gen_name(n);
             let table = txn
-                .open_table(log_table(&name))
+                .open_table(row_table(&name))
                 .map_err(|e| self.fail("open generation", e))?;
-            for entry in table.range(s.floor..).map_err(|e| self.fail("read", e))? {
-                let (seq, v) = entry.map_err(|e| self.fail("read", e))?;
-                entries.push(Entry::new(shared.index.tag(v.value().0), seq.value()));
+            // the row that holds `floor` may start below it
+            let first = match table
+                .range(..=s.floor)
+                .map_err(|e| self.fail("read", e))?
+                .next_back()
+            {
+                Some(row) => row.map_err(|e| self.fail("read", e))?.0.value(),
+                None => s.floor,
+            };
+            for entry in table.range(first..).map_err(|e| self.fail("read", e))? {
+                let (start, v) = entry.map_err(|e| self.fail("read", e))?;
+                let (start, (ids, _)) = (start.value(), v.value());
+                for (seq, id) in (start..).zip(row::ids(ids)) {
+                    if seq < s.floor {
+                        continue;
+                    }
+                    let id = std::str::from_utf8(id).map_err(|e| self.fail("read", e))?;
+                    entries.push(Entry::new(shared.index.tag(id), seq));
+                }
             }
         }
         // live ids are at most `capacity`: the index never fills with them
@@ -374,6 +393,7 @@ mod migrate;
 mod reader;
 mod record;
 mod restart;
+mod row;
 mod snapshot;
 mod state;
 mod store;

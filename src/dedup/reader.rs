@@ -1,7 +1,8 @@
 //! Lookups that run beside the writer (see [`DedupReader`]).
 
+use super::row;
 use super::state::{fail, read, to_ms, Shared};
-use super::tables::{gen_name, log_table};
+use super::tables::{gen_name, row_table};
 use redb::TableError;
 use std::collections::hash_map::{Entry, HashMap};
 use std::fmt;
@@ -70,7 +71,7 @@ impl DedupReader {
             let n = s.gens[g].0;
             let table = match tables.entry(n) {
                 Entry::Occupied(e) => e.into_mut(),
-                Entry::Vacant(e) => e.insert(match txn.open_table(log_table(&gen_name(n))) {
+                Entry::Vacant(e) => e.insert(match txn.open_table(row_table(&gen_name(n))) {
                     Ok(t) => Some(t),
                     // deleted by a commit since: all its ids were evicted
                     Err(TableError::TableDoesNotExist(_)) => None,
@@ -78,9 +79,8 @@ impl DedupReader {
                 }),
             };
             let Some(table) = table else { continue };
-            if let Some(v) = table.get(seq).map_err(|e| fail("read", &e))? {
-                let (id, at) = v.value();
-                out[i] = id == ids[i] && now_ms.saturating_sub(at) < self.ttl_ms;
+            if let Some(at) = row::holds(table, seq, ids[i]).map_err(|e| fail("read", &e))? {
+                out[i] = now_ms.saturating_sub(at) < self.ttl_ms;
             }
         }
         Ok(out)

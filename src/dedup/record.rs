@@ -2,8 +2,9 @@
 //! the capacity no longer allow, appends the new ids, and then publishes them to the
 //! index (only after the commit, so a lookup never names an id the file may not hold).
 
+use super::row::{self, ROW_IDS};
 use super::state::{to_ms, State};
-use super::tables::{gen_name, log_table, BATCHES, GENS, META};
+use super::tables::{gen_name, row_table, BATCHES, GENS, META};
 use super::DedupWindow;
 use redb::{ReadableTable, WriteTransaction};
 use std::collections::HashMap;
@@ -48,6 +49,7 @@ impl DedupWindow {
         let first_seq = s.next_seq;
         // (tag, seq) of the admitted ids, for the index once committed
         let mut added = Vec::with_capacity(ids.len());
+        let mut admitted = Vec::with_capacity(ids.len());
         // ids admitted by this call, which the index does not hold yet
         let mut fresh: HashMap<&str, u64, foldhash::fast::RandomState> =
             HashMap::with_capacity_and_hasher(ids.len(), Default::default());
@@ -55,7 +57,7 @@ impl DedupWindow {
             let mut tables = s
                 .gens
                 .iter()
-                .map(|g| txn.open_table(log_table(&gen_name(g.0))))
+                .map(|g| txn.open_table(row_table(&gen_name(g.0))))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| self.fail("open generation", e))?;
             for &id in ids {
@@ -66,8 +68,9 @@ impl DedupWindow {
                 let tag = shared.index.tag(id);
                 let mut live = false;
                 for (g, seq) in s.candidates(&shared.index, tag) {
-                    let stored = tables[g].get(seq).map_err(|e| self.fail("read", e))?;
-                    if stored.is_some_and(|v| v.value().0 == id) {
+                    let stored =
+                        row::holds(&tables[g], seq, id).map_err(|e| self.fail("read", e))?;
+                    if stored.is_some() {
                         live = true;
                         break;
                     }
@@ -83,19 +86,31 @@ impl DedupWindow {
                     let n = s.gens.last().map_or(0, |g| g.0 + 1);
                     s.gens.push((n, s.next_seq));
                     let table = txn
-                        .open_table(log_table(&gen_name(n)))
+                        .open_table(row_table(&gen_name(n)))
                         .map_err(|e| self.fail("open generation", e))?;
                     tables.push(table);
                 }
-                let current = tables.last_mut().expect("a generation was just ensured");
-                current
-                    .insert(s.next_seq, (id, stamp))
-                    .map_err(|e| self.fail("write", e))?;
                 added.push((tag, s.next_seq));
+                admitted.push(id);
                 fresh.insert(id, s.next_seq);
                 s.next_seq += 1;
                 // exact capacity, id by id: a repeat later in this batch sees the eviction
                 s.floor = s.floor.max(s.next_seq.saturating_sub(self.capacity));
+            }
+            // the admitted ids hold `first_seq..next_seq`: rows of them, none across a
+            // generation's start
+            let mut i = 0;
+            while i < admitted.len() {
+                let seq = first_seq + i as u64;
+                let g = s.gen_of(seq).expect("an admitted id's generation exists");
+                let gen_end = s.gens.get(g + 1).map_or(u64::MAX, |next| next.1);
+                let n = (admitted.len() - i)
+                    .min(ROW_IDS)
+                    .min(usize::try_from(gen_end - seq).unwrap_or(usize::MAX));
+                tables[g]
+                    .insert(seq, (row::encode(&admitted[i..i + n]).as_slice(), stamp))
+                    .map_err(|e| self.fail("write", e))?;
+                i += n;
             }
         }
         drop(shared);
@@ -164,7 +179,7 @@ impl DedupWindow {
                 break;
             }
             let name = gen_name(n);
-            txn.delete_table(log_table(&name))
+            txn.delete_table(row_table(&name))
                 .map_err(|e| self.fail("delete generation", e))?;
             gens.remove(n).map_err(|e| self.fail("write gens", e))?;
             s.gens.remove(0);

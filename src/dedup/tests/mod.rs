@@ -220,70 +220,14 @@ fn old_generations_are_deleted_and_the_window_stays_exact() {
     let txn = db.begin_read().unwrap();
     let mut stored = 0;
     for t in txn.list_tables().unwrap() {
-        if t.name().starts_with("log.") {
-            use redb::ReadableTableMetadata;
-            stored += txn.open_table(log_table(t.name())).unwrap().len().unwrap();
+        if t.name().starts_with("rows.") {
+            let table = txn.open_table(tables::row_table(t.name())).unwrap();
+            for r in table.iter().unwrap() {
+                stored += row::len(r.unwrap().1.value().0);
+            }
         }
     }
     assert!((1_000..=1_500).contains(&stored), "{stored} ids stored");
-}
-
-#[test]
-fn a_format_1_window_is_converted_on_open() {
-    // the layout format 1 wrote: ids as keys, in generations `ids.{n}`
-    let dir = tempfile::tempdir().unwrap();
-    let at = to_ms(t(0));
-    {
-        let db = Database::create(dir.path().join(FILE_NAME)).unwrap();
-        let txn = db.begin_write().unwrap();
-        {
-            let mut meta = txn.open_table(META).unwrap();
-            for (k, v) in [("format", 1), ("next_seq", 5), ("floor", 1)] {
-                meta.insert(k, v).unwrap();
-            }
-            let mut gens = txn.open_table(GENS).unwrap();
-            gens.insert(0, 0).unwrap();
-            gens.insert(1, 3).unwrap();
-            txn.open_table(BATCHES).unwrap().insert(0, at).unwrap();
-            let def = |n: &'static str| -> TableDefinition<'static, &'static str, (u64, u64)> {
-                TableDefinition::new(n)
-            };
-            let mut g0 = txn.open_table(def("ids.0")).unwrap();
-            for (id, seq) in [("a", 0), ("b", 1), ("c", 2)] {
-                g0.insert(id, (seq, at)).unwrap();
-            }
-            let mut g1 = txn.open_table(def("ids.1")).unwrap();
-            for (id, seq) in [("d", 3), ("e", 4)] {
-                g1.insert(id, (seq, at)).unwrap();
-            }
-        }
-        txn.commit().unwrap();
-    }
-    let mut w = DedupWindow::open(dir.path(), HOUR, 10).unwrap();
-    assert_eq!(w.len(), 4);
-    let all = ["a", "b", "c", "d", "e", "f"];
-    assert_eq!(
-        w.delivered(&all, t(1)).unwrap(),
-        [false, true, true, true, true, false]
-    );
-    w.record(&["b", "f", "a"], t(2)).unwrap();
-    assert_eq!(w.len(), 6);
-    drop(w);
-    let w = DedupWindow::open(dir.path(), HOUR, 10).unwrap();
-    assert!(all_delivered(&w, &all, t(3)));
-    drop(w);
-    let db = Database::open(dir.path().join(FILE_NAME)).unwrap();
-    let txn = db.begin_read().unwrap();
-    let format = txn.open_table(META).unwrap().get("format").unwrap();
-    assert_eq!(format.map(|v| v.value()), Some(FORMAT));
-    let mut names: Vec<String> = txn
-        .list_tables()
-        .unwrap()
-        .map(|t| t.name().to_string())
-        .filter(|n| n.contains('.'))
-        .collect();
-    names.sort();
-    assert_eq!(names, ["log.0", "log.1"]);
 }
 
 #[test]
@@ -392,6 +336,7 @@ fn zero_capacity_is_an_error() {
 }
 
 mod journal;
+mod migrate;
 mod model;
 mod reopen;
 mod snapshot;
