@@ -102,6 +102,7 @@ enum Format {
 }
 
 fn main() -> ExitCode {
+    allocator::configure();
     // One TLS crypto provider for the whole process (rumqttc and reqwest both use it).
     let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = Cli::parse();
