@@ -2,9 +2,10 @@
 //! blocking pool, sized for the memory and CPU budget (docs/performance.md).
 
 /// Blocking-pool threads besides the worker: see [`runtime`]. Three, so that the kinds
-/// of blocking work that overlap — a dedup commit, a webhook spool append, and the
-/// stand-in worker of a `block_in_place` write — each find a thread: with one worker, a
-/// stand-in that waited for a thread would leave every task waiting with it.
+/// of blocking work that overlap — a dedup commit, the pipeline's dedup lookup or sink
+/// write (a file batch, a webhook spool append), and the stand-in worker of a stdout
+/// write through `block_in_place` — each find a thread: with one worker, a stand-in that
+/// waited for a thread would leave every task waiting with it.
 const BLOCKING_THREADS: usize = 3;
 
 /// The runtime `run` and `demo` drive the pipeline on.

@@ -220,13 +220,15 @@ async fn run(window: DedupWindow, mut rx: mpsc::UnboundedReceiver<Job>, committe
                 .expect("the window is back after every commit");
             let started = std::time::Instant::now();
             let n_ids = ids.len();
-            let (w, recorded) = tokio::task::spawn_blocking(move || {
+            let (w, recorded, ids) = tokio::task::spawn_blocking(move || {
                 let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
                 let recorded = w.record(&refs, SystemTime::now());
-                (w, recorded)
+                (w, recorded, ids)
             })
             .await
             .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+            // freed on the worker that allocated them, not on the blocking thread
+            drop(ids);
             window = Some(w);
             let took = started.elapsed();
             if took >= SLOW_COMMIT {

@@ -67,7 +67,20 @@ pub async fn build(
     Ok(Arc::new(sink))
 }
 
+/// The sink: its [`Writer`] is shared with the blocking thread that writes each batch.
 pub struct FileSink {
+    writer: Arc<Writer>,
+}
+
+/// Lets the tests reach the writer's paths and state through the sink.
+impl std::ops::Deref for FileSink {
+    type Target = Writer;
+    fn deref(&self) -> &Writer {
+        &self.writer
+    }
+}
+
+pub struct Writer {
     name: String,
     path: PathBuf,
     max_bytes: u64,
@@ -153,7 +166,7 @@ impl FileSink {
             return Err(format!("max_files: {MAX_FILES_ZERO}"));
         }
         let file = open_file(&*disk, &c.path).map_err(|e| format!("path: {e}"))?;
-        Ok(FileSink {
+        let writer = Writer {
             name: name.to_string(),
             out: Mutex::new(Output {
                 file: Some(file),
@@ -167,9 +180,14 @@ impl FileSink {
             max_files: c.max_files,
             fsync: c.fsync,
             problem: Mutex::new(None),
+        };
+        Ok(FileSink {
+            writer: Arc::new(writer),
         })
     }
+}
 
+impl Writer {
     fn numbered(&self, n: usize) -> PathBuf {
         PathBuf::from(format!("{}.{n}", self.path.display()))
     }
@@ -330,9 +348,19 @@ impl Sink for FileSink {
         &self.name
     }
 
+    /// File I/O blocks, so the batch is written on a blocking thread. Not through
+    /// `block_in_place`: that hands the worker's role to another thread for every batch,
+    /// so under a drain the pipeline ran on four threads in turn, each allocating what
+    /// the others freed (docs/performance.md).
     async fn accept(&self, batch: &[Arc<Record>]) -> Result<(), SinkError> {
-        // File I/O blocks: keep it off the async workers.
-        match tokio::task::block_in_place(|| self.write_batch(batch)) {
+        let (writer, records) = (self.writer.clone(), batch.to_vec());
+        let written = tokio::task::spawn_blocking(move || writer.write_batch(&records))
+            .await
+            .unwrap_or_else(|e| match e.try_into_panic() {
+                Ok(panic) => std::panic::resume_unwind(panic),
+                Err(e) => Err(io::Error::other(format!("the write task ended: {e}"))),
+            });
+        match written {
             Ok(()) => {
                 self.set_problem(None);
                 Ok(())
