@@ -1,5 +1,6 @@
 //! The record's JSON line, written by hand (see [`Record::write_json_line`]).
 
+use super::escape::needs_escape;
 use super::{with_millis, Record, Signal};
 use serde_json::Value;
 
@@ -71,15 +72,6 @@ fn put_str(out: &mut Vec<u8>, s: &str) {
     } else {
         serde_json::to_writer(&mut *out, s).expect("a string always serializes");
     }
-}
-
-/// Whether `s` holds a byte JSON escapes. The scan has no early exit on purpose: without
-/// one the compiler checks 16 or 32 bytes at a time, and nearly every string of a
-/// record (paths, units, timestamps, ids) is scanned to its end anyway.
-fn needs_escape(s: &[u8]) -> bool {
-    s.iter().fold(false, |hit, &b| {
-        hit | (b < 0x20) | (b == b'"') | (b == b'\\')
-    })
 }
 
 fn put_value(out: &mut Vec<u8>, v: &Value) {

@@ -9,6 +9,7 @@ use serde_json::Value;
 use std::borrow::Cow;
 use std::sync::Arc;
 
+pub(crate) mod escape;
 mod json;
 #[cfg(test)]
 pub(crate) mod testing;

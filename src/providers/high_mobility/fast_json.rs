@@ -16,6 +16,7 @@
 //! so they agree), and a repeated key replacing the earlier value in its place.
 
 use super::node::{Fields, Node};
+use crate::record::escape;
 use serde_json::Number;
 use std::borrow::Cow;
 
@@ -227,31 +228,18 @@ impl<'a> Reader<'a> {
 /// keys of a few bytes, and a byte loop (or a call to memchr) cost as much as all of
 /// serde_json's parse.
 fn stop(b: &[u8], from: usize) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
     let mut i = from;
     while let Some(chunk) = b.get(i..i + 8) {
-        let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
-        let quote = w ^ (ONES * u64::from(b'"'));
-        let slash = w ^ (ONES * u64::from(b'\\'));
-        // a byte's high bit is set where it is zero (or below 0x20, for `w`); the lowest
-        // one found is exact (the trick errs only above a true hit), so their OR's lowest
-        // is the first stop
-        let hit = ((quote.wrapping_sub(ONES) & !quote)
-            | (slash.wrapping_sub(ONES) & !slash)
-            | (w.wrapping_sub(ONES * 0x20) & !w))
-            & HIGH;
+        let hit = escape::hits(u64::from_le_bytes(chunk.try_into().expect("8 bytes")));
         if hit != 0 {
             return Some(i + (hit.trailing_zeros() / 8) as usize);
         }
         i += 8;
     }
-    b.get(i..)?.iter().position(|&c| stops(c)).map(|at| i + at)
-}
-
-/// Whether `c` ends a plain string (see [`stop`]).
-fn stops(c: u8) -> bool {
-    c == b'"' || c == b'\\' || c < 0x20
+    b.get(i..)?
+        .iter()
+        .position(|&c| escape::escaped(c))
+        .map(|at| i + at)
 }
 
 #[cfg(test)]

@@ -279,7 +279,7 @@ proptest! {
         from in 0usize..8,
     ) {
         let from = from.min(bytes.len());
-        let naive = bytes[from..].iter().position(|&c| super::stops(c)).map(|at| from + at);
+        let naive = bytes[from..].iter().position(|&c| crate::record::escape::escaped(c)).map(|at| from + at);
         prop_assert_eq!(super::stop(&bytes, from), naive);
     }
 }
