@@ -844,19 +844,24 @@ fn run_drain(rig: &Rig) {
         "## drain: {} messages, {} VINs, receive maximum {}, {} run(s); median (min–max)",
         o.messages, o.vins, o.receive_maximum, o.runs
     );
+    // Per run, beside the rates: CPU per message against mosquitto_sub's in the same run,
+    // and against the broker's own CPU in that drain. This host's speed moves by tens of
+    // percent within an hour; the broker's work per message is fixed, so its CPU gauges
+    // the moment, and the ratio moves far less than either figure alone.
     println!(
-        "| consumer | msg/s | × mosquitto_sub | CPU s | CPU µs/msg | peak RSS MiB | broker CPU s |"
+        "| consumer | msg/s | × mosquitto_sub | CPU s | CPU µs/msg | CPU × mosquitto_sub | CPU / broker CPU | peak RSS MiB | broker CPU s |"
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|");
     let mut names: Vec<String> = all.iter().map(|r| r.variant.clone()).collect();
     names.dedup();
     names.sort();
     names.dedup();
-    let sub: Vec<f64> = all
+    let subs: Vec<&DrainResult> = all
         .iter()
         .filter(|r| r.variant == "mosquitto_sub")
-        .map(DrainResult::rate)
         .collect();
+    let sub: Vec<f64> = subs.iter().map(|r| r.rate()).collect();
+    let per_msg = |r: &DrainResult| r.cpu / r.messages as f64;
     for name in names {
         let rs: Vec<&DrainResult> = all.iter().filter(|r| r.variant == name).collect();
         let rates: Vec<f64> = rs.iter().map(|r| r.rate()).collect();
@@ -876,8 +881,28 @@ fn run_drain(rig: &Rig) {
         let per: Vec<f64> = rs.iter().map(|r| r.cpu / r.messages as f64 * 1e6).collect();
         let rss: Vec<f64> = rs.iter().map(|r| r.rss_mib).collect();
         let bcpu: Vec<f64> = rs.iter().map(|r| r.broker_cpu).collect();
+        let cpu_ratios: Vec<f64> = rs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| subs.get(i).map(|s| per_msg(r) / per_msg(s)))
+            .collect();
+        let cpu_ratio = if cpu_ratios.is_empty() {
+            "–".to_string()
+        } else {
+            range_to(&cpu_ratios, 2)
+        };
+        let gauge: Vec<f64> = rs
+            .iter()
+            .filter(|r| r.broker_cpu > 0.0)
+            .map(|r| r.cpu / r.broker_cpu)
+            .collect();
+        let gauge = if gauge.is_empty() {
+            "–".to_string()
+        } else {
+            range_to(&gauge, 2)
+        };
         println!(
-            "| {name} | {} | {ratio} | {:.2} | {} | {:.1} | {:.2} |",
+            "| {name} | {} | {ratio} | {:.2} | {} | {cpu_ratio} | {gauge} | {:.1} | {:.2} |",
             range(&rates),
             median(&cpu),
             range_to(&per, 1),
