@@ -110,6 +110,26 @@ impl Journal {
         Ok(())
     }
 
+    /// Tests: every write to the current file fails from now on, as on a full disk
+    /// (`/dev/full` answers ENOSPC).
+    #[cfg(test)]
+    pub(crate) fn fail_writes(&mut self) {
+        self.files[self.current].file = OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full");
+    }
+
+    /// Tests: the disk has room again (undoes [`Journal::fail_writes`]).
+    #[cfg(test)]
+    pub(crate) fn restore_writes(&mut self) {
+        let seg = &mut self.files[self.current];
+        seg.file = OpenOptions::new()
+            .append(true)
+            .open(&seg.path)
+            .expect("the journal's file");
+    }
+
     /// Bytes in both files: bounded by [`ROTATE_BYTES`] and the uncommitted ids.
     #[cfg(test)]
     fn len(&self) -> u64 {
@@ -216,6 +236,20 @@ mod tests {
         assert!(problems.is_empty(), "{problems:?}");
         Journal::create(dir.path()).unwrap();
         assert!(replay(dir.path()).unwrap().0.is_empty());
+    }
+
+    #[test]
+    fn a_failed_write_names_the_file_and_keeps_what_was_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = Journal::create(dir.path()).unwrap();
+        j.append(1, &ids(0..2)).unwrap();
+        j.fail_writes();
+        let e = j.append(2, &ids(2..4)).unwrap_err().to_string();
+        assert!(e.contains(FILE_NAMES[0]) && e.contains("write"), "{e}");
+        drop(j);
+        let (got, problems) = replay(dir.path()).unwrap();
+        assert_eq!(got, ids(0..2));
+        assert!(problems.is_empty(), "{problems:?}");
     }
 
     #[test]

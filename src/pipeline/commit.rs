@@ -288,6 +288,38 @@ async fn gather(first: Job, rx: &mut mpsc::UnboundedReceiver<Job>) -> Vec<Job> {
 mod tests {
     use super::*;
 
+    /// A journal that cannot be written (a full disk) neither holds the batch back nor
+    /// goes unnoticed: the failure shows in the state `/readyz` reports until a write
+    /// succeeds again, and the batch's ids still count as delivered until committed.
+    #[tokio::test]
+    async fn a_failing_journal_is_reported_and_the_batch_still_goes_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut window = DedupWindow::open(dir.path(), Duration::from_secs(3600), 100).unwrap();
+        let mut journal = window
+            .take_journal()
+            .expect("a window on disk has a journal");
+        journal.fail_writes();
+        let mut pending = Pending::new(Some(journal));
+        let committer = Committer::spawn(window, &pending);
+        let failing = || {
+            crate::telemetry::state_problems()
+                .iter()
+                .any(|(part, _)| *part == "dedup_journal")
+        };
+        committer
+            .commit(&mut pending, vec!["a".to_owned()], Vec::new())
+            .await;
+        assert!(pending.journal_failing && failing());
+        assert!(pending.contains("a"), "delivered until committed");
+        // the disk has room again
+        pending.journal.as_mut().unwrap().restore_writes();
+        committer
+            .commit(&mut pending, vec!["b".to_owned()], Vec::new())
+            .await;
+        assert!(!pending.journal_failing && !failing());
+        committer.close().await;
+    }
+
     #[test]
     fn prune_forgets_exactly_the_committed_batches() {
         let mut p = Pending::default();
