@@ -72,15 +72,8 @@ pub struct FileSink {
     writer: Arc<Writer>,
 }
 
-/// Lets the tests reach the writer's paths and state through the sink.
-impl std::ops::Deref for FileSink {
-    type Target = Writer;
-    fn deref(&self) -> &Writer {
-        &self.writer
-    }
-}
-
-pub struct Writer {
+/// The file set and its state, which every batch, reopen and close goes through.
+struct Writer {
     name: String,
     path: PathBuf,
     max_bytes: u64,
@@ -345,7 +338,7 @@ pub const MAX_FILES_ZERO: &str = "must be at least 1: rotation moves the file to
 #[async_trait]
 impl Sink for FileSink {
     fn name(&self) -> &str {
-        &self.name
+        &self.writer.name
     }
 
     /// File I/O blocks, so the batch is written on a blocking thread. Not through
@@ -362,19 +355,19 @@ impl Sink for FileSink {
             });
         match written {
             Ok(()) => {
-                self.set_problem(None);
+                self.writer.set_problem(None);
                 Ok(())
             }
             Err(e) => {
-                let why = format!("cannot write {}: {e}", self.path.display());
-                self.set_problem(Some(why.clone()));
+                let why = format!("cannot write {}: {e}", self.writer.path.display());
+                self.writer.set_problem(Some(why.clone()));
                 Err(SinkError::Other(why))
             }
         }
     }
 
     async fn close(&self) -> Result<(), SinkError> {
-        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
+        let mut out = self.writer.out.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(f) = out.file.as_deref_mut() {
             f.sync_data()?;
         }
@@ -384,18 +377,20 @@ impl Sink for FileSink {
     /// A partial write still to be cut off is cut on the old file first: if that fails,
     /// the sink stays on the old file (reopening would leave the torn tail behind for good).
     async fn reopen(&self) -> Result<(), SinkError> {
-        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
-        self.ready(&mut out)
-            .map_err(|e| SinkError::Other(format!("cannot reopen {}: {e}", self.path.display())))?;
+        let mut out = self.writer.out.lock().unwrap_or_else(|p| p.into_inner());
+        self.writer.ready(&mut out).map_err(|e| {
+            SinkError::Other(format!("cannot reopen {}: {e}", self.writer.path.display()))
+        })?;
         if let Some(f) = out.file.as_deref_mut() {
             let _ = f.sync_data();
         }
-        out.file = Some(open_file(&*self.disk, &self.path)?);
+        out.file = Some(open_file(&*self.writer.disk, &self.writer.path)?);
         Ok(())
     }
 
     fn problem(&self) -> Option<String> {
-        self.problem
+        self.writer
+            .problem
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()

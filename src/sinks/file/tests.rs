@@ -35,9 +35,9 @@ async fn rotates_between_lines_and_keeps_max_files() {
     sink.accept(&batch).await.unwrap();
     let mut all = Vec::new();
     for p in [
-        sink.numbered(3),
-        sink.numbered(2),
-        sink.numbered(1),
+        sink.writer.numbered(3),
+        sink.writer.numbered(2),
+        sink.writer.numbered(1),
         path.clone(),
     ] {
         let size = std::fs::metadata(&p).unwrap().len();
@@ -47,7 +47,7 @@ async fn rotates_between_lines_and_keeps_max_files() {
             all.push(l);
         }
     }
-    assert!(!sink.numbered(4).exists());
+    assert!(!sink.writer.numbered(4).exists());
     // the newest lines are all there, in order, none split
     let ids: Vec<usize> = all
         .iter()

@@ -144,9 +144,9 @@ fn ids_in(p: &Path) -> Vec<usize> {
 fn all_ids(sink: &FileSink, max_files: usize) -> Vec<usize> {
     let mut ids = Vec::new();
     for n in (1..=max_files + 1).rev() {
-        ids.extend(ids_in(&sink.numbered(n)));
+        ids.extend(ids_in(&sink.writer.numbered(n)));
     }
-    ids.extend(ids_in(&sink.path));
+    ids.extend(ids_in(&sink.writer.path));
     ids
 }
 
@@ -240,7 +240,7 @@ async fn a_fault_after_a_rotation_mid_batch_duplicates_nothing_on_retry() {
     sink.accept(&b).await.unwrap();
     assert_eq!(all_ids(&sink, 10), (0..12).collect::<Vec<_>>());
     for n in 1..=10 {
-        if let Ok(m) = std::fs::metadata(sink.numbered(n)) {
+        if let Ok(m) = std::fs::metadata(sink.writer.numbered(n)) {
             assert!(m.len() <= line_len() * 3);
         }
     }
@@ -254,8 +254,8 @@ async fn a_failed_open_after_rotation_deletes_no_older_file_on_retry() {
     for i in [0, 2, 4] {
         sink.accept(&batch(i..i + 2)).await.unwrap();
     }
-    assert_eq!(ids_in(&sink.numbered(2)), [0, 1]);
-    assert_eq!(ids_in(&sink.numbered(1)), [2, 3]);
+    assert_eq!(ids_in(&sink.writer.numbered(2)), [0, 1]);
+    assert_eq!(ids_in(&sink.writer.numbered(1)), [2, 3]);
     assert_eq!(ids_in(&path), [4, 5]);
     disk.set(|f| f.fail_open = true);
     let b = batch(6..8);
@@ -264,18 +264,18 @@ async fn a_failed_open_after_rotation_deletes_no_older_file_on_retry() {
         assert!(err.contains("cannot open"), "{err}");
         // one rotation happened (0 and 1 aged out, as max_files = 2 says); no more
         assert_eq!(
-            ids_in(&sink.numbered(2)),
+            ids_in(&sink.writer.numbered(2)),
             [2, 3],
             "the oldest file survives"
         );
-        assert_eq!(ids_in(&sink.numbered(1)), [4, 5]);
+        assert_eq!(ids_in(&sink.writer.numbered(1)), [4, 5]);
         assert!(!path.exists());
         assert!(sink.problem().unwrap().contains("cannot open"));
     }
     disk.clear();
     sink.accept(&b).await.unwrap();
     assert_eq!(all_ids(&sink, 2), [2, 3, 4, 5, 6, 7]);
-    assert!(!sink.numbered(3).exists());
+    assert!(!sink.writer.numbered(3).exists());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
@@ -288,12 +288,12 @@ async fn a_rotation_cut_short_resumes_without_deleting_another_file() {
     }
     assert_eq!(all_ids(&sink, 3), [0, 1, 2, 3]);
     // .3 (0) goes, .2 (1) moves to .3, then moving .1 (2) to .2 fails
-    disk.set(|f| f.fail_rename_from = Some(sink.numbered(1)));
+    disk.set(|f| f.fail_rename_from = Some(sink.writer.numbered(1)));
     let b = batch(4..5);
     for _ in 0..3 {
         sink.accept(&b).await.unwrap_err();
-        assert_eq!(ids_in(&sink.numbered(3)), [1], "not deleted again");
-        assert_eq!(ids_in(&sink.numbered(1)), [2]);
+        assert_eq!(ids_in(&sink.writer.numbered(3)), [1], "not deleted again");
+        assert_eq!(ids_in(&sink.writer.numbered(1)), [2]);
         assert_eq!(ids_in(&path), [3]);
     }
     disk.clear();
