@@ -47,9 +47,10 @@ impl DedupWindow {
             .map_err(|e| self.fail("begin write", e))?;
         self.evict(&txn, &mut s, now_ms)?;
         let first_seq = s.next_seq;
-        // (tag, seq) of the admitted ids, for the index once committed
-        let mut added = Vec::with_capacity(ids.len());
+        // the admitted ids, which take `first_seq..next_seq` in order, and their tags, for
+        // the index once committed
         let mut admitted = Vec::with_capacity(ids.len());
+        let mut tags = Vec::with_capacity(ids.len());
         // ids admitted by this call, which the index does not hold yet
         let mut fresh: HashMap<&str, u64, foldhash::fast::RandomState> =
             HashMap::with_capacity_and_hasher(ids.len(), Default::default());
@@ -90,8 +91,8 @@ impl DedupWindow {
                         .map_err(|e| self.fail("open generation", e))?;
                     tables.push(table);
                 }
-                added.push((tag, s.next_seq));
                 admitted.push(id);
+                tags.push(tag);
                 fresh.insert(id, s.next_seq);
                 s.next_seq += 1;
                 // exact capacity, id by id: a repeat later in this batch sees the eviction
@@ -127,7 +128,7 @@ impl DedupWindow {
         self.save(&txn, &s)?;
         txn.commit().map_err(|e| self.fail("commit", e))?;
         let mut shared = self.write();
-        for (tag, seq) in added {
+        for (tag, seq) in tags.into_iter().zip(first_seq..) {
             if shared.index.is_full() {
                 shared.index.retain(|low| s.live_seq(low).is_some());
             }

@@ -65,12 +65,12 @@ pub(super) fn ids(row: &[u8]) -> impl Iterator<Item = &[u8]> + '_ {
     (0..len(row)).map_while(move |i| get(row, i))
 }
 
-/// A generation's table in format 3 (see `tables.rs`).
-pub(super) trait Rows: ReadableTable<u64, (&'static [u8], u64)> {}
-impl<T: ReadableTable<u64, (&'static [u8], u64)>> Rows for T {}
-
-/// Whether `table` stores `id` at `seq`: its recorded-at if so.
-pub(super) fn holds(table: &impl Rows, seq: u64, id: &str) -> Result<Option<u64>, StorageError> {
+/// Whether `table` (a generation, `tables.rs`) stores `id` at `seq`: its recorded-at if so.
+pub(super) fn holds(
+    table: &impl ReadableTable<u64, (&'static [u8], u64)>,
+    seq: u64,
+    id: &str,
+) -> Result<Option<u64>, StorageError> {
     let Some(entry) = table.range(..=seq)?.next_back() else {
         return Ok(None);
     };
