@@ -15,24 +15,27 @@
 //! rounded (Rust's `f64` parser and serde_json's `float_roundtrip` both round correctly,
 //! so they agree), and a repeated key replacing the earlier value in its place.
 
-use super::node::{Fields, Node};
+use super::node::{Node, Num};
 use crate::record::escape;
-use serde_json::Number;
-use std::borrow::Cow;
+use bumpalo::collections::Vec as ArenaVec;
+use bumpalo::Bump;
 
 /// Nesting beyond this goes to serde_json, whose own limit (128) then applies.
 const MAX_DEPTH: u32 = 100;
-/// Objects past this many members go to serde_json, whose visitor indexes their keys.
+/// Objects past this many members go to serde_json.
 const MAX_MEMBERS: usize = 64;
 
 /// The document `text` is, if it is one this reader handles; `None` otherwise (parse it
-/// with serde_json then).
-pub fn read(text: &str) -> Option<Node<'_>> {
+/// with serde_json then). Arrays and objects go into `arena`.
+pub fn read<'a>(text: &'a str, arena: &'a Bump) -> Option<Node<'a>> {
     let mut r = Reader {
         text,
         b: text.as_bytes(),
         at: 0,
         depth: 0,
+        arena,
+        member_stack: ArenaVec::with_capacity_in(64, arena),
+        item_stack: ArenaVec::with_capacity_in(32, arena),
     };
     r.ws();
     let node = r.value()?;
@@ -40,11 +43,18 @@ pub fn read(text: &str) -> Option<Node<'_>> {
     (r.at == r.b.len()).then_some(node)
 }
 
+/// The reader's state. The members and items of the objects and arrays being read sit on
+/// two stacks, one above the other as they nest; when one closes, its run is copied into
+/// a slice of its exact size and popped, so no list grows by doubling (nodes are `Copy`:
+/// the copy is one `memcpy`).
 struct Reader<'a> {
     text: &'a str,
     b: &'a [u8],
     at: usize,
     depth: u32,
+    arena: &'a Bump,
+    member_stack: ArenaVec<'a, (&'a str, Node<'a>)>,
+    item_stack: ArenaVec<'a, Node<'a>>,
 }
 
 impl<'a> Reader<'a> {
@@ -81,7 +91,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A string without escapes or control characters, borrowed; `None` for any other.
-    fn string(&mut self) -> Option<Cow<'a, str>> {
+    fn string(&mut self) -> Option<&'a str> {
         let start = self.at + 1;
         let end = stop(self.b, start)?;
         if self.b[end] != b'"' {
@@ -89,7 +99,7 @@ impl<'a> Reader<'a> {
         }
         self.at = end + 1;
         // `start` and `end` sit next to ASCII quotes: both are char boundaries.
-        Some(Cow::Borrowed(&self.text[start..end]))
+        Some(&self.text[start..end])
     }
 
     fn enter(&mut self) -> Option<()> {
@@ -98,7 +108,7 @@ impl<'a> Reader<'a> {
     }
 
     fn object(&mut self) -> Option<Node<'a>> {
-        let mut fields: Fields<'a> = Vec::new();
+        let base = self.member_stack.len();
         self.members(b'}', |r| {
             if r.peek()? != b'"' {
                 return None;
@@ -111,23 +121,30 @@ impl<'a> Reader<'a> {
             r.at += 1;
             r.ws();
             let value = r.value()?;
-            // a repeated key replaces the earlier value in its place, as in `node.rs`
-            match fields.iter().position(|(k, _)| *k == key) {
-                Some(i) => fields[i].1 = value,
-                None if fields.len() < MAX_MEMBERS => fields.push((key, value)),
+            // a repeated key replaces the earlier value in its place, as serde_json's
+            // ordered map does
+            let own = &mut r.member_stack[base..];
+            match own.iter().position(|(k, _)| *k == key) {
+                Some(i) => own[i].1 = value,
+                None if own.len() < MAX_MEMBERS => r.member_stack.push((key, value)),
                 None => return None,
             }
             Some(())
         })?;
+        let fields = self.arena.alloc_slice_copy(&self.member_stack[base..]);
+        self.member_stack.truncate(base);
         Some(Node::Object(fields))
     }
 
     fn array(&mut self) -> Option<Node<'a>> {
-        let mut items = Vec::new();
+        let base = self.item_stack.len();
         self.members(b']', |r| {
-            items.push(r.value()?);
+            let item = r.value()?;
+            r.item_stack.push(item);
             Some(())
         })?;
+        let items = self.arena.alloc_slice_copy(&self.item_stack[base..]);
+        self.item_stack.truncate(base);
         Some(Node::Array(items))
     }
 
@@ -191,20 +208,16 @@ impl<'a> Reader<'a> {
         if float {
             let f: f64 = self.text[start..self.at].parse().ok()?;
             // out of range is serde_json's error to give
-            return f
-                .is_finite()
-                .then(|| Number::from_f64(f))
-                .flatten()
-                .map(Node::Number);
+            return f.is_finite().then_some(Node::Number(Num::F(f)));
         }
         // past u64, serde_json turns integers into floats: its case
         let n = self.b[int_start..int_end].iter().try_fold(0u64, |n, &d| {
             n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
         })?;
         match (negative, i64::try_from(n)) {
-            (false, _) => Some(Node::Number(n.into())),
+            (false, _) => Some(Node::Number(Num::U(n))),
             // serde_json reads `-0` as the float -0.0; and below i64's range as floats
-            (true, Ok(n)) if n > 0 => Some(Node::Number((-n).into())),
+            (true, Ok(n)) if n > 0 => Some(Node::Number(Num::I(-n))),
             (true, _) => None,
         }
     }

@@ -1,33 +1,68 @@
-//! The zero-copy JSON tree the High Mobility walker reads payloads into. Its own module so
-//! that the walker (`normalize.rs`) and the rules it applies (`rules/`) share it without
-//! importing each other.
+//! The JSON tree the High Mobility walker reads payloads into. Its own module so that the
+//! walker (`normalize.rs`) and the rules it applies (`rules/`) share it without importing
+//! each other.
 
-use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use bumpalo::Bump;
 use serde_json::{Map, Number, Value};
-use std::borrow::Cow;
-use std::collections::HashMap;
 
-/// A JSON document read without copying: strings borrow from the payload (unless they
-/// hold escapes) and objects are key/value lists in document order. It reads exactly
-/// what `serde_json::Value` (with `preserve_order`) reads — same numbers, same errors, a
-/// repeated key replacing the earlier value in its place — at a fraction of the
-/// allocations; values that go into a record are converted with [`Node::to_value`].
-#[derive(Debug, Clone, PartialEq)]
+/// A JSON document read without copying: strings borrow from the payload, and arrays and
+/// objects are slices in an arena (a [`Bump`] the caller resets after each message), so
+/// a tree costs no heap allocation and no drop. Objects are key/value lists in document
+/// order, keys unique: a repeated key replaces the earlier value in its place, as
+/// `serde_json::Value` (with `preserve_order`) reads it. Values that go into a record are
+/// converted with [`Node::to_value`].
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Node<'a> {
     Null,
     Bool(bool),
-    Number(Number),
-    Str(Cow<'a, str>),
-    Array(Vec<Node<'a>>),
+    Number(Num),
+    Str(&'a str),
+    Array(&'a [Node<'a>]),
     Object(Fields<'a>),
 }
 
 /// An object's members, in document order, keys unique.
-pub type Fields<'a> = Vec<(Cow<'a, str>, Node<'a>)>;
+pub type Fields<'a> = &'a [(&'a str, Node<'a>)];
+
+/// A JSON number as serde_json types it: `U` for non-negative integers, `I` for negative
+/// ones, `F` for the rest (always finite). `serde_json::Number` is not `Copy`, which
+/// would give every node drop glue.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Num {
+    U(u64),
+    I(i64),
+    F(f64),
+}
+
+impl Num {
+    pub fn as_f64(self) -> f64 {
+        match self {
+            Num::U(n) => n as f64,
+            Num::I(n) => n as f64,
+            Num::F(f) => f,
+        }
+    }
+    /// The `serde_json::Number` this is.
+    pub fn to_number(self) -> Number {
+        match self {
+            Num::U(n) => n.into(),
+            Num::I(n) => n.into(),
+            // `F` is only made from finite floats
+            Num::F(f) => Number::from_f64(f).unwrap_or_else(|| 0.into()),
+        }
+    }
+    fn of(n: &Number) -> Num {
+        match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => Num::U(u),
+            (None, Some(i)) => Num::I(i),
+            _ => Num::F(n.as_f64().unwrap_or(0.0)),
+        }
+    }
+}
 
 /// The member `key` of an object's fields.
-pub fn field<'n, 'a>(fields: &'n [(Cow<'a, str>, Node<'a>)], key: &str) -> Option<&'n Node<'a>> {
-    fields.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+pub fn field<'n, 'a>(fields: &'n [(&'a str, Node<'a>)], key: &str) -> Option<&'n Node<'a>> {
+    fields.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
 }
 
 impl<'a> Node<'a> {
@@ -38,7 +73,7 @@ impl<'a> Node<'a> {
             _ => None,
         }
     }
-    pub fn as_str(&self) -> Option<&str> {
+    pub fn as_str(&self) -> Option<&'a str> {
         match self {
             Node::Str(s) => Some(s),
             _ => None,
@@ -46,11 +81,11 @@ impl<'a> Node<'a> {
     }
     pub fn as_f64(&self) -> Option<f64> {
         match self {
-            Node::Number(n) => n.as_f64(),
+            Node::Number(n) => Some(n.as_f64()),
             _ => None,
         }
     }
-    pub fn as_object(&self) -> Option<&Fields<'a>> {
+    pub fn as_object(&self) -> Option<Fields<'a>> {
         match self {
             Node::Object(fields) => Some(fields),
             _ => None,
@@ -67,126 +102,76 @@ impl<'a> Node<'a> {
         match self {
             Node::Null => Value::Null,
             Node::Bool(b) => Value::Bool(*b),
-            Node::Number(n) => Value::Number(n.clone()),
+            Node::Number(n) => Value::Number(n.to_number()),
             Node::Str(s) => Value::String(s.to_string()),
             Node::Array(items) => Value::Array(items.iter().map(Node::to_value).collect()),
             Node::Object(fields) => {
                 let mut map = Map::with_capacity(fields.len());
-                for (k, v) in fields {
+                for (k, v) in fields.iter() {
                     map.insert(k.to_string(), v.to_value());
                 }
                 Value::Object(map)
             }
         }
     }
-}
-
-impl<'de> Deserialize<'de> for Node<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(NodeVisitor)
-    }
-}
-
-struct NodeVisitor;
-
-impl<'de> Visitor<'de> for NodeVisitor {
-    type Value = Node<'de>;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("any valid JSON value")
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<Node<'de>, E> {
-        Ok(Node::Bool(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Node<'de>, E> {
-        Ok(Node::Number(v.into()))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Node<'de>, E> {
-        Ok(Node::Number(v.into()))
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Node<'de>, E> {
-        Ok(Number::from_f64(v).map_or(Node::Null, Node::Number))
-    }
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Node<'de>, E> {
-        Ok(Node::Str(Cow::Borrowed(v)))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Node<'de>, E> {
-        Ok(Node::Str(Cow::Owned(v.to_string())))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Node<'de>, E> {
-        Ok(Node::Str(Cow::Owned(v)))
-    }
-    fn visit_none<E>(self) -> Result<Node<'de>, E> {
-        Ok(Node::Null)
-    }
-    fn visit_unit<E>(self) -> Result<Node<'de>, E> {
-        Ok(Node::Null)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Node<'de>, D::Error> {
-        Node::deserialize(d)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node<'de>, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
-        while let Some(item) = seq.next_element()? {
-            items.push(item);
+    /// The tree of a document serde_json has read (what the fast reader declines goes
+    /// this way), its strings copied into `arena`. serde_json's map keeps a repeated
+    /// key's first place with the last value, as the fast reader does.
+    pub fn from_value(value: &Value, arena: &'a Bump) -> Node<'a> {
+        match value {
+            Value::Null => Node::Null,
+            Value::Bool(b) => Node::Bool(*b),
+            Value::Number(n) => Node::Number(Num::of(n)),
+            Value::String(s) => Node::Str(arena.alloc_str(s)),
+            Value::Array(items) => Node::Array(
+                arena.alloc_slice_fill_iter(items.iter().map(|v| Node::from_value(v, arena))),
+            ),
+            Value::Object(map) => Node::Object(
+                arena.alloc_slice_fill_iter(
+                    map.iter()
+                        .map(|(k, v)| (&*arena.alloc_str(k), Node::from_value(v, arena))),
+                ),
+            ),
         }
-        Ok(Node::Array(items))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'de>, A::Error> {
-        /// Past this many members, repeated keys are found through a hash index.
-        const LINEAR: usize = 16;
-        let mut fields: Fields<'de> = Vec::new();
-        let mut index: Option<HashMap<Cow<'de, str>, usize>> = None;
-        while let Some(Key(key)) = map.next_key()? {
-            let value: Node<'de> = map.next_value()?;
-            let seen = match &index {
-                Some(ix) => ix.get(&key).copied(),
-                None => fields.iter().position(|(k, _)| *k == key),
-            };
-            match seen {
-                Some(i) => fields[i].1 = value,
-                None => {
-                    if let Some(ix) = &mut index {
-                        ix.insert(key.clone(), fields.len());
-                    }
-                    fields.push((key, value));
-                    if index.is_none() && fields.len() > LINEAR {
-                        index = Some(
-                            fields
-                                .iter()
-                                .enumerate()
-                                .map(|(i, (k, _))| (k.clone(), i))
-                                .collect(),
-                        );
-                    }
-                }
-            }
-        }
-        Ok(Node::Object(fields))
     }
 }
 
-/// An object key, borrowed from the payload when it has no escapes.
-struct Key<'a>(Cow<'a, str>);
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl<'de> Visitor<'de> for KeyVisitor {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a string key")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Borrowed(v)))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(v.to_string())))
-            }
-            fn visit_string<E>(self, v: String) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(v)))
-            }
+    #[test]
+    fn numbers_convert_both_ways_as_serde_json_types_them() {
+        for text in [
+            "0",
+            "7",
+            "18446744073709551615",
+            "-1",
+            "-9223372036854775808",
+            "0.5",
+            "-0.0",
+            "1e300",
+        ] {
+            let v: Value = serde_json::from_str(text).unwrap();
+            let arena = Bump::new();
+            let node = Node::from_value(&v, &arena);
+            assert_eq!(node.to_value(), v, "{text}");
+            assert_eq!(node.to_value().to_string(), v.to_string(), "{text}");
         }
-        d.deserialize_str(KeyVisitor)
+    }
+
+    #[test]
+    fn a_repeated_key_keeps_its_first_place_with_the_last_value() {
+        let v: Value = serde_json::from_str(r#"{"a":1,"b":"x","a":{"c":[true,null]}}"#).unwrap();
+        let arena = Bump::new();
+        let node = Node::from_value(&v, &arena);
+        let fields = node.as_object().unwrap();
+        assert_eq!(fields.len(), 2);
+        assert_eq!(fields[0].0, "a");
+        assert_eq!(
+            node.get("a").unwrap().to_value(),
+            serde_json::json!({"c": [true, null]})
+        );
+        assert_eq!(node.to_value(), v);
     }
 }
