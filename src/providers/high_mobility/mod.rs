@@ -3,6 +3,7 @@
 
 pub mod config;
 mod fast_json;
+mod interned;
 pub mod mapping;
 mod node;
 pub mod normalize;

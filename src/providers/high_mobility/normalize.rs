@@ -5,9 +5,9 @@
 //! `data.{capability}.{property}` holding one entry or an array of entries
 //! (`{data?, timestamp?, failure?, availability?}`), so one walker serves both.
 
-use super::mapping;
 pub use super::node::{field, Fields, Node};
 use super::rules::{self, Ctx, Rule};
+use super::{interned, mapping};
 pub use crate::providers::provider::hex_sha256;
 use crate::providers::provider::Malformed;
 use crate::providers::vehicles::{reported_right, Vehicles};
@@ -267,7 +267,7 @@ fn concat(parts: &[&str]) -> String {
 }
 
 /// [`concat`] for a string the signals of an entry share (their `origin`): built on the
-/// stack when short, so the `Arc` is the only allocation.
+/// stack when short, and shared with earlier messages that made it ([`interned`]).
 fn concat_shared(parts: &[&str]) -> Arc<str> {
     let mut buf = [0u8; 128];
     let mut len = 0;
@@ -279,7 +279,10 @@ fn concat_shared(parts: &[&str]) -> Arc<str> {
         len += p.len();
     }
     // Whole `str`s joined: always UTF-8.
-    std::str::from_utf8(&buf[..len]).map_or_else(|_| concat(parts).into(), Arc::from)
+    match std::str::from_utf8(&buf[..len]) {
+        Ok(text) => interned::origin(text),
+        Err(_) => concat(parts).into(),
+    }
 }
 
 /// Is this object a level 13 property entry, or a bare value someone sent unwrapped?
