@@ -266,31 +266,37 @@ fn concat(parts: &[&str]) -> String {
     s
 }
 
-/// [`concat`] for a string the signals of an entry share (their `origin`): built on the
-/// stack when short, and shared with earlier messages that made it ([`interned`]).
+/// [`concat`] for a string the signals of an entry share (their `origin`), shared with
+/// earlier messages that made it ([`interned`]).
 fn concat_shared(parts: &[&str]) -> Arc<str> {
-    let mut buf = [0u8; 128];
-    let mut len = 0;
-    for p in parts {
-        let Some(dst) = buf.get_mut(len..len + p.len()) else {
-            return concat(parts).into();
-        };
-        dst.copy_from_slice(p.as_bytes());
-        len += p.len();
-    }
-    // Whole `str`s joined: always UTF-8.
-    match std::str::from_utf8(&buf[..len]) {
-        Ok(text) => interned::origin(text),
-        Err(_) => concat(parts).into(),
-    }
+    interned::origin(parts)
 }
 
-/// Is this object a level 13 property entry, or a bare value someone sent unwrapped?
-fn is_entry(obj: &Fields<'_>) -> bool {
-    !obj.is_empty()
-        && obj
-            .iter()
-            .all(|(k, _)| matches!(&**k, "data" | "timestamp" | "failure" | "availability"))
+/// The members of a level 13 property entry (`{data?, timestamp?, failure?,
+/// availability?}`), in one pass over the object; `None` when it is not one but a bare
+/// value someone sent unwrapped.
+struct EntryParts<'n, 'a> {
+    data: Option<&'n Node<'a>>,
+    timestamp: Option<&'n Node<'a>>,
+    failure: Option<&'n Node<'a>>,
+}
+
+fn entry_parts<'n, 'a>(obj: &'n [(&'a str, Node<'a>)]) -> Option<EntryParts<'n, 'a>> {
+    let mut parts = EntryParts {
+        data: None,
+        timestamp: None,
+        failure: None,
+    };
+    for (k, v) in obj {
+        match *k {
+            "data" => parts.data = Some(v),
+            "timestamp" => parts.timestamp = Some(v),
+            "failure" => parts.failure = Some(v),
+            "availability" => {}
+            _ => return None,
+        }
+    }
+    (!obj.is_empty()).then_some(parts)
 }
 
 fn walk_entry<'n>(
@@ -302,18 +308,22 @@ fn walk_entry<'n>(
     stamps: &mut Stamps<'n>,
     out: &mut Vec<Signal>,
 ) {
-    let (data, timestamp, failure) = match entry {
-        Node::Object(obj) if is_entry(obj) => (
-            field(obj, "data"),
-            field(obj, "timestamp").map(|t| -> Arc<str> {
+    let parts = match entry {
+        Node::Object(obj) => entry_parts(obj),
+        _ => None,
+    };
+    let (data, timestamp, failure) = match parts {
+        Some(p) => (
+            p.data,
+            p.timestamp.map(|t| -> Arc<str> {
                 match t {
                     Node::Str(s) => stamps.normalize(s),
                     other => other.to_value().to_string().into(),
                 }
             }),
-            field(obj, "failure").filter(|f| !f.is_null()),
+            p.failure.filter(|f| !f.is_null()),
         ),
-        bare => (Some(bare), None, None),
+        None => (Some(entry), None, None),
     };
     let location = data.and_then(|d| d.get("location")).and_then(Node::as_str);
     let origin = match location {
