@@ -102,6 +102,21 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Any text, after whatever the buffer already holds, as serde writes it.
+        #[test]
+        fn any_text_after_anything_is_written_as_serde_writes_it(
+            before in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..20),
+            s in "\\PC{0,40}|[\\x00-\\x7f]{0,40}|[a-z\"\\\\]{0,24}",
+        ) {
+            let mut ours = before.clone();
+            super::put_str(&mut ours, &s);
+            let mut want = before;
+            want.extend(serde_json::to_vec(&s).unwrap());
+            proptest::prop_assert_eq!(ours, want);
+        }
+    }
+
     /// The hand-written line is the derive's, for strings that need escaping and strings
     /// that do not, optional keys present and absent.
     #[test]
