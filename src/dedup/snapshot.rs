@@ -3,7 +3,7 @@
 //! Rebuilding reads and hashes every stored id: ~0.2 s of CPU for a full window of
 //! 1,000,000, which a 100,000-message drain after a restart paid at ~2 µs a message
 //! (docs/performance.md). The committer saves the index after its last commit
-//! (`dedup.index` in `state_dir`, written to a temporary file and renamed); the next open
+//! (`dedup.index` in `state_dir`, written to a temporary file, synced and renamed); the next open
 //! takes it only when it matches the database exactly, and deletes it before using it, so
 //! that it is used once: after a crash the index is rebuilt as before.
 //!
@@ -77,8 +77,14 @@ pub(super) fn save(dir: &Path, index: &Index, stamp: Stamp) -> io::Result<()> {
     out.write_all(&block)?;
     let Crc(crc, mut file) = out;
     file.write_all(&crc.finalize().to_le_bytes())?;
-    file.into_inner().map_err(io::IntoInnerError::into_error)?;
-    std::fs::rename(&tmp, dir.join(FILE_NAME))
+    // The contents are on disk before the name is, and the name before we return: a
+    // crash may then leave the old state or the new one, not a torn file under the name
+    // (which the crc would refuse, costing the rebuild this file exists to save).
+    file.into_inner()
+        .map_err(io::IntoInnerError::into_error)?
+        .sync_all()?;
+    std::fs::rename(&tmp, dir.join(FILE_NAME))?;
+    File::open(dir)?.sync_all()
 }
 
 /// Loads the index saved in `dir` into `index` if it matches `stamp` (see the module
