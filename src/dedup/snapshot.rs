@@ -3,9 +3,9 @@
 //! Rebuilding reads and hashes every stored id: ~0.2 s of CPU for a full window of
 //! 1,000,000, which a 100,000-message drain after a restart paid at ~2 µs a message
 //! (docs/performance.md). The committer saves the index after its last commit
-//! (`dedup.index` in `state_dir`, written to a temporary file, synced and renamed); the next open
-//! takes it only when it matches the database exactly, and deletes it before using it, so
-//! that it is used once: after a crash the index is rebuilt as before.
+//! (`dedup.index` in `state_dir`, written to a temporary file, synced and renamed); the
+//! next open takes it only when it matches the database exactly, and deletes it before
+//! using it, so that it is used once: after a crash the index is rebuilt as before.
 //!
 //! It matches when its database instance (a random number in the window's `meta`, made
 //! when the file was created), its `next_seq` and its slot count are the database's, its
