@@ -111,6 +111,12 @@ async fn sigkill_mid_stream_then_restart_loses_nothing() {
     })
     .await;
     d.kill();
+    // what the killed run wrote, in order (kill() has read its output to the end)
+    let written: Vec<String> = d
+        .all_records()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
     let _p = publishing.await.unwrap();
     d.restart();
     let t = wait_for_ids(&d, 5000, "all 5000 ids after the restart").await;
@@ -119,9 +125,26 @@ async fn sigkill_mid_stream_then_restart_loses_nothing() {
     eprintln!(
         "SIGKILL mid-stream: {dups} duplicate records (written but not yet acked at the kill)"
     );
-    // Only records written but not yet acked can repeat: the broker redelivers them. They
-    // are at most the receive maximum (32) in flight.
-    assert!(dups <= 32, "{dups} duplicates");
+    // Only records written but not yet acked can repeat: the broker redelivers them. Ids
+    // are journaled and acked in the order they are written, so the repeats are exactly
+    // the killed run's last `dups` records. How many there are is up to the broker: the
+    // receive maximum (32) unless Mosquitto 2.0.11 overshoots it, which it does at some
+    // timings of our acks (docs/performance.md), so the count itself is not bounded here.
+    let repeated: HashSet<&String> = t
+        .iter()
+        .filter(|(_, n)| **n > 1)
+        .map(|(id, _)| id)
+        .collect();
+    assert!(t.values().all(|&n| n <= 2), "an id came out three times");
+    let tail = written
+        .len()
+        .checked_sub(dups)
+        .expect("more repeats than records written");
+    let last: HashSet<&String> = written[tail..].iter().collect();
+    assert_eq!(
+        repeated, last,
+        "the repeated ids are not the killed run's last {dups} records"
+    );
     // The provider sends all 5000 again, and one new message. Every id was acked, and an
     // acked id is in the dedup journal before its ack goes out, so the window knows all of
     // them after the restart, committed or not at the kill (pipeline/commit.rs).
