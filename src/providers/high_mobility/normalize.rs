@@ -5,6 +5,7 @@
 //! `data.{capability}.{property}` holding one entry or an array of entries
 //! (`{data?, timestamp?, failure?, availability?}`), so one walker serves both.
 
+use super::node::in_arena;
 pub use super::node::{field, Fields, Node};
 use super::rules::{self, Ctx, Rule};
 use super::{interned, mapping};
@@ -16,18 +17,7 @@ use bumpalo::Bump;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use std::borrow::Cow;
-use std::cell::RefCell;
 use std::sync::Arc;
-
-thread_local! {
-    /// The parse tree's memory, reset after every message and reused by the next: the
-    /// tree's lists cost a pointer bump instead of an allocation and a free each (~25 a
-    /// drained message), and nothing to drop. One per thread, as normalize runs on any.
-    static ARENA: RefCell<Bump> = RefCell::new(Bump::new());
-}
-
-/// An arena grown past this by a large payload is let go, not kept for the next message.
-const ARENA_KEPT: usize = 1 << 20;
 
 /// Normalize one High Mobility message (V1 or V2 envelope).
 pub fn normalize(
@@ -38,31 +28,52 @@ pub fn normalize(
     received_at: DateTime<Utc>,
     vehicles: &Vehicles,
 ) -> Result<Record, Malformed> {
-    ARENA.with_borrow_mut(|arena| {
-        let record = normalize_in(arena, kind, source, topic, payload, received_at, vehicles);
-        if arena.allocated_bytes() > ARENA_KEPT {
-            *arena = Bump::new();
-        } else {
-            arena.reset();
+    in_arena(|arena| {
+        let envelope = parse(payload, arena)?;
+        let vin = match field(envelope, "vin") {
+            Some(Node::Str(v)) if !v.trim().is_empty() => v.to_string(),
+            Some(_) => return Err(Malformed::new("`vin` is not a non-empty string")),
+            None => return Err(Malformed::new("payload has no `vin`")),
+        };
+        let message_id = match field(envelope, "message_id") {
+            Some(Node::Str(id)) if !id.is_empty() => id.to_string(),
+            Some(Node::Number(n)) => n.to_number().to_string(),
+            // Without an id we still must recognise a redelivery: the payload hash does.
+            _ => hex_sha256(payload),
+        };
+        if kind == ProviderKind::HighMobilityV1 {
+            cross_check_topic(source, topic, &vin, envelope);
         }
-        record
+        let mut signals = Vec::new();
+        match field(envelope, "data") {
+            Some(Node::Object(data)) => {
+                let data = rewrap_v1(envelope, data, arena);
+                signals.reserve(signal_estimate(data));
+                let ctx = Ctx {
+                    driver_right: driver_right(&vin, data, vehicles),
+                };
+                walk_capabilities(data, ctx, &mut Stamps::default(), &mut signals);
+            }
+            Some(other) => signals.push(passthrough("HM.data".into(), "data".into(), other, None)),
+            None => {}
+        }
+        Ok(Record {
+            id: Record::make_id(kind, &message_id),
+            vin,
+            provider: kind,
+            source: source.to_string(),
+            message_id,
+            received_at,
+            signals,
+        })
     })
 }
 
-/// [`normalize`] with the payload's tree in `arena`.
-fn normalize_in(
-    arena: &Bump,
-    kind: ProviderKind,
-    source: &str,
-    topic: &str,
-    payload: &[u8],
-    received_at: DateTime<Utc>,
-    vehicles: &Vehicles,
-) -> Result<Record, Malformed> {
-    // The fast reader takes what it is sure of and leaves the rest, errors and payloads
-    // that are not UTF-8 included, to serde_json (`fast_json.rs`), whose tree is then
-    // copied into the arena. simdutf8, not std: std's check took ~1,100 instructions for
-    // a 745-byte payload.
+/// The payload's top-level object, its tree in `arena`. The fast reader takes what it is
+/// sure of and leaves the rest, errors and payloads that are not UTF-8 included, to
+/// serde_json (`fast_json.rs`), whose tree is then copied into the arena. simdutf8, not
+/// std: std's check took ~1,100 instructions for a 745-byte payload.
+fn parse<'a>(payload: &'a [u8], arena: &'a Bump) -> Result<Fields<'a>, Malformed> {
     let fast = simdutf8::basic::from_utf8(payload)
         .ok()
         .and_then(|text| super::fast_json::read(text, arena));
@@ -74,45 +85,10 @@ fn normalize_in(
             Node::from_value(&value, arena)
         }
     };
-    let Node::Object(envelope) = doc else {
-        return Err(Malformed::new("payload is not a JSON object"));
-    };
-    let vin = match field(envelope, "vin") {
-        Some(Node::Str(v)) if !v.trim().is_empty() => v.to_string(),
-        Some(_) => return Err(Malformed::new("`vin` is not a non-empty string")),
-        None => return Err(Malformed::new("payload has no `vin`")),
-    };
-    let message_id = match field(envelope, "message_id") {
-        Some(Node::Str(id)) if !id.is_empty() => id.to_string(),
-        Some(Node::Number(n)) => n.to_number().to_string(),
-        // Without an id we still must recognise a redelivery: the payload hash does.
-        _ => hex_sha256(payload),
-    };
-    if kind == ProviderKind::HighMobilityV1 {
-        cross_check_topic(source, topic, &vin, envelope);
+    match doc {
+        Node::Object(envelope) => Ok(envelope),
+        _ => Err(Malformed::new("payload is not a JSON object")),
     }
-    let mut signals = Vec::new();
-    match field(envelope, "data") {
-        Some(Node::Object(data)) => {
-            let data = rewrap_v1(envelope, data, arena);
-            signals.reserve(signal_estimate(data));
-            let ctx = Ctx {
-                driver_right: driver_right(&vin, data, vehicles),
-            };
-            walk_capabilities(data, ctx, &mut Stamps::default(), &mut signals);
-        }
-        Some(other) => signals.push(passthrough("HM.data".into(), "data".into(), other, None)),
-        None => {}
-    }
-    Ok(Record {
-        id: Record::make_id(kind, &message_id),
-        vin,
-        provider: kind,
-        source: source.to_string(),
-        message_id,
-        received_at,
-        signals,
-    })
 }
 
 /// V1 topics repeat the identity (`{env}/level13/{app}/{vin}/{capability}/get/{property}`).

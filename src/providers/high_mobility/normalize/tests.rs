@@ -1,6 +1,7 @@
 //! The arena the payload's tree lives in: reused, reset, and let go when a payload grew it.
 
-use super::{normalize, ARENA, ARENA_KEPT};
+use super::normalize;
+use crate::providers::high_mobility::node::{arena_bytes, ARENA_KEPT};
 use crate::providers::vehicles::Vehicles;
 use crate::record::{ProviderKind, Record};
 use chrono::{TimeZone, Utc};
@@ -28,7 +29,7 @@ fn a_message_after_another_reads_the_same_from_the_reset_arena() {
         assert_eq!(run(PAYLOAD), first);
     }
     // kept for the next message, and no bigger than one message needs
-    let kept = ARENA.with_borrow(|a| a.allocated_bytes());
+    let kept = arena_bytes();
     assert!(kept > 0 && kept <= 64 * 1024, "{kept}");
 }
 
@@ -54,7 +55,7 @@ fn an_arena_grown_by_a_large_payload_is_let_go() {
     );
     let record = run(&large);
     assert_eq!(record.signals.len(), 40_000);
-    let after = ARENA.with_borrow(|a| a.allocated_bytes());
+    let after = arena_bytes();
     assert!(after <= ARENA_KEPT, "{after}");
     // and the next message still reads
     assert_eq!(run(PAYLOAD).signals.len(), 5);
