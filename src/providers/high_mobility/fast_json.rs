@@ -91,6 +91,9 @@ impl<'a> Reader<'a> {
     }
 
     /// A string without escapes or control characters, borrowed; `None` for any other.
+    /// Inline: as a call, saving and restoring registers and loading the scan's
+    /// constants cost as much as scanning a short key.
+    #[inline(always)]
     fn string(&mut self) -> Option<&'a str> {
         let start = self.at + 1;
         let end = stop(self.b, start)?;
@@ -109,6 +112,10 @@ impl<'a> Reader<'a> {
 
     fn object(&mut self) -> Option<Node<'a>> {
         let base = self.member_stack.len();
+        // a bit per key's length and ends: only a key whose bit is already set can repeat
+        // one before it, so only then is the object searched (that search, for every
+        // key, was ~900 instructions a drained message)
+        let mut seen = 0u64;
         self.members(b'}', |r| {
             if r.peek()? != b'"' {
                 return None;
@@ -123,8 +130,15 @@ impl<'a> Reader<'a> {
             let value = r.value()?;
             // a repeated key replaces the earlier value in its place, as serde_json's
             // ordered map does
+            let bit = key_bit(key);
             let own = &mut r.member_stack[base..];
-            match own.iter().position(|(k, _)| *k == key) {
+            let earlier = if seen & bit != 0 {
+                own.iter().position(|(k, _)| *k == key)
+            } else {
+                None
+            };
+            seen |= bit;
+            match earlier {
                 Some(i) => own[i].1 = value,
                 None if own.len() < MAX_MEMBERS => r.member_stack.push((key, value)),
                 None => return None,
@@ -177,43 +191,70 @@ impl<'a> Reader<'a> {
         Some(())
     }
 
-    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`, as serde_json types it.
+    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`, as serde_json types it. The
+    /// digits are gathered as they are scanned; a float whose digits and exponent are
+    /// small enough is their exact quotient or product (`Digits::exact_float`), any
+    /// other goes through Rust's parser (which cost ~150 instructions a float).
     fn number(&mut self) -> Option<Node<'a>> {
         let start = self.at;
         let negative = self.peek() == Some(b'-');
         if negative {
             self.at += 1;
         }
-        let int_start = self.at;
+        let mut digits = Digits::default();
         match self.peek()? {
             b'0' => self.at += 1,
-            b'1'..=b'9' => self.digits(),
+            b'1'..=b'9' => self.digits(&mut digits),
             _ => return None,
         }
-        let int_end = self.at;
+        let int_digits = digits.count;
         let mut float = false;
         if self.peek() == Some(b'.') {
             float = true;
             self.at += 1;
-            self.some_digits()?;
+            let from = digits.count;
+            self.digits(&mut digits);
+            if digits.count == from {
+                return None;
+            }
         }
+        let fraction = digits.count - int_digits;
+        // the written exponent; `None` when it is too long to be read exactly here
+        let mut exponent = Some(0i64);
         if let Some(b'e' | b'E') = self.peek() {
             float = true;
             self.at += 1;
+            let negative = self.peek() == Some(b'-');
             if let Some(b'+' | b'-') = self.peek() {
                 self.at += 1;
             }
-            self.some_digits()?;
+            let mut e = Digits::default();
+            self.digits(&mut e);
+            if e.count == 0 {
+                return None;
+            }
+            let e = i64::try_from(e.value).ok().filter(|_| e.count <= 18);
+            exponent = e.map(|e| if negative { -e } else { e });
         }
         if float {
-            let f: f64 = self.text[start..self.at].parse().ok()?;
+            let exact = exponent.and_then(|e| digits.exact_float(e - i64::from(fraction)));
+            let f = match exact {
+                Some(f) if negative => -f,
+                Some(f) => f,
+                None => self.text[start..self.at].parse().ok()?,
+            };
             // out of range is serde_json's error to give
             return f.is_finite().then_some(Node::Number(Num::F(f)));
         }
         // past u64, serde_json turns integers into floats: its case
-        let n = self.b[int_start..int_end].iter().try_fold(0u64, |n, &d| {
-            n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
-        })?;
+        let n = if int_digits <= 19 {
+            digits.value
+        } else {
+            let int = &self.b[start + usize::from(negative)..self.at];
+            int.iter().try_fold(0u64, |n, &d| {
+                n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+            })?
+        };
         match (negative, i64::try_from(n)) {
             (false, _) => Some(Node::Number(Num::U(n))),
             // serde_json reads `-0` as the float -0.0; and below i64's range as floats
@@ -222,24 +263,73 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn digits(&mut self) {
-        while let Some(b'0'..=b'9') = self.peek() {
+    /// The decimal digits from here on, added to `to`.
+    fn digits(&mut self, to: &mut Digits) {
+        while let Some(d @ b'0'..=b'9') = self.peek() {
+            to.push(d);
             self.at += 1;
         }
     }
+}
 
-    /// One digit or more.
-    fn some_digits(&mut self) -> Option<()> {
-        let from = self.at;
-        self.digits();
-        (self.at > from).then_some(())
+/// Decimal digits as read: their value, exact while `count` ≤ 19 (it wraps beyond).
+#[derive(Default)]
+struct Digits {
+    value: u64,
+    count: u32,
+}
+
+impl Digits {
+    fn push(&mut self, d: u8) {
+        self.value = self
+            .value
+            .wrapping_mul(10)
+            .wrapping_add(u64::from(d - b'0'));
+        self.count = self.count.saturating_add(1);
     }
+
+    /// `value × 10^exponent` when both factors are exact in an `f64` (the value at most
+    /// 2^53, the power at most 10^22): then one multiplication or division rounds
+    /// correctly, as Rust's and serde_json's parsers do (Clinger's fast path, which
+    /// Rust's parser also takes first). `None` for any other, for the full parser.
+    fn exact_float(&self, exponent: i64) -> Option<f64> {
+        if self.count > 19 || self.value > 1 << 53 || !(-22..=22).contains(&exponent) {
+            return None;
+        }
+        let power = POWERS_OF_TEN[exponent.unsigned_abs() as usize];
+        let value = self.value as f64;
+        Some(if exponent < 0 {
+            value / power
+        } else {
+            value * power
+        })
+    }
+}
+
+/// 10^0 to 10^22, each exact in an `f64`.
+const POWERS_OF_TEN: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// One of 64 bits for `key`, from its length and its first and last bytes: equal keys get
+/// the same bit.
+fn key_bit(key: &str) -> u64 {
+    let b = key.as_bytes();
+    let (first, last) = (b.first().copied(), b.last().copied());
+    let h = b
+        .len()
+        .wrapping_mul(7)
+        .wrapping_add(usize::from(first.unwrap_or(0)))
+        .wrapping_add(usize::from(last.unwrap_or(0)).wrapping_mul(3));
+    1 << (h % 64)
 }
 
 /// Where in `b`, from `from` on, the first byte is that ends a plain string: a quote, a
 /// backslash or a control character. Eight bytes at a time, inline: most strings are
 /// keys of a few bytes, and a byte loop (or a call to memchr) cost as much as all of
 /// serde_json's parse.
+#[inline(always)]
 fn stop(b: &[u8], from: usize) -> Option<usize> {
     let mut i = from;
     while let Some(chunk) = b.get(i..i + 8) {

@@ -102,6 +102,21 @@ fn numbers_are_typed_as_serde_json_types_them() {
         "5e-324",
         "4.9406564584124654e-324",
         "2.2250738585072011e-308",
+        // the edges of the exact quotient and product, and past them
+        "9007199254740992.5",
+        "9007199254740993.0",
+        "0.9007199254740993",
+        "1e22",
+        "1e23",
+        "-1.5e-22",
+        "123e-25",
+        "0.000000000000000000001",
+        "12345678901234567890.5",
+        "1234567890123456789e3",
+        "1e0000000000000000000001",
+        "1e-0000000000000000000001",
+        "-0.0e5",
+        "0e-7",
     ] {
         assert!(agrees(n), "{n} declined");
         assert!(agrees(&format!("[{n}]")), "[{n}] declined");
@@ -191,6 +206,20 @@ fn a_repeated_key_replaces_the_earlier_value_in_its_place() {
 }
 
 #[test]
+fn keys_that_share_a_bit_are_kept_apart_and_found_when_repeated() {
+    // same length, first and last byte: the same bit in the object's filter
+    assert_eq!(super::key_bit("axb"), super::key_bit("ayb"));
+    let text = r#"{"axb":1,"ayb":2,"azb":3,"ayb":4,"":5,"":6}"#;
+    assert!(agrees(text));
+    let arena = Bump::new();
+    let doc = read(text, &arena).unwrap();
+    assert_eq!(
+        doc.to_value(),
+        serde_json::json!({"axb": 1, "ayb": 4, "azb": 3, "": 6})
+    );
+}
+
+#[test]
 fn nested_lists_keep_their_own_members() {
     let text = r#"{"x":[[1,2],[3,[4,5]],{"k":[6]}],"y":{"a":{"b":{}},"c":[]},"z":7}"#;
     assert!(agrees(text));
@@ -248,6 +277,21 @@ proptest! {
             serde_json::to_string(&v).unwrap()
         };
         agrees(&text);
+    }
+
+    /// Decimals as payloads write them, with and without an exponent, read as the float
+    /// serde_json reads: most go the exact way (`Digits::exact_float`), the rest past it.
+    #[test]
+    fn decimals_read_as_serde_json_reads_them(
+        int in prop_oneof![0u64..1000, 0u64..100_000_000_000, any::<u64>()],
+        frac in "[0-9]{1,12}",
+        exp in prop::option::of(-40i32..40),
+        negative in any::<bool>(),
+    ) {
+        let sign = if negative { "-" } else { "" };
+        let exp = exp.map(|e| format!("e{e}")).unwrap_or_default();
+        let text = format!("{sign}{int}.{frac}{exp}");
+        prop_assert!(agrees(&text), "{} declined", text);
     }
 
     /// Bytes of a real payload replaced, inserted or deleted: the reader declines or
