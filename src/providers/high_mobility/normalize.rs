@@ -187,7 +187,7 @@ fn walk_capabilities<'n>(
                 }
             }
             other => out.push(passthrough(
-                concat(&["HM.", capability]),
+                ["HM.", capability].concat(),
                 Arc::from(&**capability),
                 other,
                 None,
@@ -216,7 +216,7 @@ fn walk_property<'n>(
     if let Some(Rule::TroubleCodes) = row.map(|r| r.rule) {
         let codes: Vec<&Node<'_>> = entries.iter().filter_map(|e| e.get("data")).collect();
         if !codes.is_empty() {
-            let origin = concat_shared(&[capability, ".", property]);
+            let origin = interned::origin(&[capability, ".", property]);
             out.extend(
                 rules::trouble_code_summary(&codes)
                     .into_iter()
@@ -233,30 +233,16 @@ fn walk_property<'n>(
     }
 }
 
-/// The parts joined into one string, allocated once (`format!` costs more on this path).
-fn concat(parts: &[&str]) -> String {
-    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
-    for p in parts {
-        s.push_str(p);
-    }
-    s
-}
-
-/// [`concat`] for a string the signals of an entry share (their `origin`), shared with
-/// earlier messages that made it ([`interned`]).
-fn concat_shared(parts: &[&str]) -> Arc<str> {
-    interned::origin(parts)
-}
-
 /// The members of a level 13 property entry (`{data?, timestamp?, failure?,
-/// availability?}`), in one pass over the object; `None` when it is not one but a bare
-/// value someone sent unwrapped.
+/// availability?}`).
 struct EntryParts<'n, 'a> {
     data: Option<&'n Node<'a>>,
     timestamp: Option<&'n Node<'a>>,
     failure: Option<&'n Node<'a>>,
 }
 
+/// The entry's members, in one pass over the object; `None` when it is not an entry but
+/// a bare value someone sent unwrapped.
 fn entry_parts<'n, 'a>(obj: &'n [(&'a str, Node<'a>)]) -> Option<EntryParts<'n, 'a>> {
     let mut parts = EntryParts {
         data: None,
@@ -303,10 +289,10 @@ fn walk_entry<'n>(
     };
     let location = data.and_then(|d| d.get("location")).and_then(Node::as_str);
     let origin = match location {
-        Some(loc) => concat_shared(&[capability, ".", property, "[", loc, "]"]),
-        None => concat_shared(&[capability, ".", property]),
+        Some(loc) => interned::origin(&[capability, ".", property, "[", loc, "]"]),
+        None => interned::origin(&[capability, ".", property]),
     };
-    let hm_path = || concat(&["HM.", capability, ".", property]);
+    let hm_path = || ["HM.", capability, ".", property].concat();
     let first = out.len();
     let mapped = match (data, rule) {
         (Some(d), Some(rule)) => rule.apply(d, ctx),
